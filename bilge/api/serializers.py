@@ -1,0 +1,36 @@
+"""Base serializer: related choices limited to what the user may see, and the model's own
+``clean()`` rules applied, so the API accepts exactly what the web forms accept."""
+
+import copy
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+
+class BilgeModelSerializer(serializers.ModelSerializer):
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        for field in fields.values():
+            target = getattr(field, "child_relation", field)
+            queryset = getattr(target, "queryset", None)
+            if user is not None and queryset is not None and hasattr(queryset.model.objects, "visible_to"):
+                target.queryset = queryset.model.objects.visible_to(user, "view")
+        return fields
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        model = self.Meta.model
+        instance = copy.copy(self.instance) if self.instance is not None else model()
+        m2m = {f.name for f in model._meta.many_to_many}
+        for name, value in attrs.items():
+            if name not in m2m:
+                setattr(instance, name, value)
+        try:
+            instance.clean()
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(
+                exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+            ) from exc
+        return attrs

@@ -1,0 +1,19 @@
+"""The API router: each domain app lists its routes in ``<app>/api/urls.py`` as ROUTES."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from bilge.core.api.urls import ROUTES as CORE_ROUTES
+
+router = DefaultRouter()
+for prefix, viewset in CORE_ROUTES:
+    router.register(prefix, viewset)
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("token/", obtain_auth_token, name="api-token"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,66 @@
+"""Base viewsets: the queryset comes from ``visible_to``, writes are scope-checked after
+validation (a record cannot be moved out of the writer's scope), and delegation is recorded."""
+
+from django.db import transaction
+from rest_framework import viewsets
+from rest_framework.exceptions import PermissionDenied
+
+from bilge.core.permissions import authorize
+from bilge.web.generic import _on_behalf
+
+ACTION_BY_METHOD = {"GET": "view", "HEAD": "view", "OPTIONS": "view", "POST": "add", "PUT": "change",
+                    "PATCH": "change", "DELETE": "delete"}
+
+
+class BilgeViewSetMixin:
+    select_related: tuple = ()
+    ordering: tuple = ("pk",)
+
+    def get_queryset(self):
+        model = self.queryset.model
+        action = ACTION_BY_METHOD.get(self.request.method, "change")
+        if action == "add":
+            action = "view"
+        qs = model.objects.visible_to(self.request.user, action)
+        if self.select_related:
+            qs = qs.select_related(*self.select_related)
+        return qs.order_by(*self.ordering)
+
+    def _checked_save(self, serializer, action):
+        instance = serializer.instance
+        model = self.queryset.model
+        candidate = instance if instance is not None else model()
+        for name, value in serializer.validated_data.items():
+            field = next((f for f in model._meta.concrete_fields if f.name == name), None)
+            if field is not None:
+                setattr(candidate, field.attname if field.is_relation else name,
+                        value.pk if field.is_relation and value is not None else value)
+        allowed, principal = authorize(self.request.user, action, candidate)
+        if not allowed:
+            raise PermissionDenied()
+        with transaction.atomic(), _on_behalf(self.request, principal):
+            if instance is None:
+                serializer.instance = None
+            serializer.save()
+
+    def perform_create(self, serializer):
+        self._checked_save(serializer, "add")
+
+    def perform_update(self, serializer):
+        self._checked_save(serializer, "change")
+
+    def perform_destroy(self, instance):
+        from bilge.core.services import archive
+
+        if hasattr(instance, "archive"):
+            archive(instance, self.request.user, "API")
+        else:
+            instance.delete()
+
+
+class ModelViewSet(BilgeViewSetMixin, viewsets.ModelViewSet):
+    pass
+
+
+class ReadOnlyModelViewSet(BilgeViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    pass

@@ -1,0 +1,14 @@
+from bilge.core.api import views
+
+ROUTES = [
+    ("institutions", views.InstitutionViewSet),
+    ("units", views.UnitViewSet),
+    ("positions", views.PositionViewSet),
+    ("people", views.PersonViewSet),
+    ("delegations", views.DelegationViewSet),
+    ("regulations", views.RegulationViewSet),
+    ("duties", views.DutyViewSet),
+    ("roles", views.RoleViewSet),
+    ("role-assignments", views.RoleAssignmentViewSet),
+    ("audit", views.AuditEntryViewSet),
+]

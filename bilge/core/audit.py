@@ -1,0 +1,453 @@
+"""The audit trail: every create, update and delete of every model, wherever it comes from.
+
+How it catches every write:
+* ``pre_save``/``post_save``/``post_delete``/``m2m_changed`` receivers cover ``save()`` and
+  ``delete()`` from views, the API, management commands, tasks and the shell alike;
+* ``AuditedQuerySet`` (the base of Bilge's managers) covers ``update()``, ``bulk_create()`` and
+  ``bulk_update()``, which Django performs without signals.
+It does not rely on database triggers, so it works the same on SQLite and PostgreSQL.
+
+Who and from where come from a context variable set by the web middleware, the API, the
+``bilge`` command (source ``command:<name>``) and the task wrapper (``task:<name>``); code that
+sets nothing is recorded as ``system`` with the operating-system user.
+
+Entries are hash-chained: each entry's hash covers its content and the previous entry's hash.
+Writers take a lock (PostgreSQL advisory transaction lock; SQLite serializes writers itself with
+IMMEDIATE transactions) so the chain is a single line even with many processes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import decimal
+import getpass
+import hashlib
+import json
+import uuid
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
+
+from django.db import connections, models, router, transaction
+from django.utils import timezone
+
+GENESIS_HASH = "0" * 64
+ADVISORY_LOCK_KEY = 0x6231_6765  # "b1ge"
+MASK = "••••••"
+
+# Fields whose values never enter the trail (a change is still recorded, masked).
+GLOBAL_MASKED_FIELDS = {"password", "key", "secret", "token", "tc_kimlik", "bin_key"}
+# Fields whose changes alone are not worth an entry (derived, or recorded as events elsewhere).
+GLOBAL_IGNORED_FIELDS = {"last_login", "search_text", "updated_at"}
+EXCLUDED_APPS = {"sessions", "contenttypes", "admin", "axes", "migrations", "huey"}
+
+
+@dataclass(frozen=True)
+class AuditContext:
+    user_id: int | None = None
+    user_label: str = ""
+    on_behalf_of_id: int | None = None
+    on_behalf_of_label: str = ""
+    ip: str | None = None
+    source: str = "system"
+    request_id: str = ""
+    enabled: bool = True
+
+
+_context: ContextVar[AuditContext | None] = ContextVar("bilge_audit_context", default=None)
+
+
+def _system_context() -> AuditContext:
+    try:
+        who = getpass.getuser()
+    except Exception:  # no user name on the system (containers)
+        who = "?"
+    return AuditContext(user_label=f"system ({who})", source="system")
+
+
+def current_context() -> AuditContext:
+    return _context.get() or _system_context()
+
+
+@contextlib.contextmanager
+def audit_context(**fields):
+    """Run a block with (parts of) the audit context replaced; nests."""
+    token = _context.set(replace(current_context(), **fields))
+    try:
+        yield current_context()
+    finally:
+        _context.reset(token)
+
+
+def user_label(user) -> str:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ""
+    full = user.get_full_name() if hasattr(user, "get_full_name") else ""
+    return f"{full} ({user.get_username()})" if full else user.get_username()
+
+
+@contextlib.contextmanager
+def acting_as(user, *, source: str | None = None, ip: str | None = None, on_behalf_of=None):
+    """Attribute writes in the block to ``user`` (and, under delegation, ``on_behalf_of``)."""
+    fields = {"user_id": getattr(user, "pk", None), "user_label": user_label(user)}
+    if source:
+        fields["source"] = source
+    if ip:
+        fields["ip"] = ip
+    if on_behalf_of is not None:
+        fields["on_behalf_of_id"] = on_behalf_of.pk
+        fields["on_behalf_of_label"] = user_label(on_behalf_of)
+    with audit_context(**fields) as ctx:
+        yield ctx
+
+
+@contextlib.contextmanager
+def suspended():
+    """No entries in the block. Only for restoring a backup, whose entries come with it."""
+    with audit_context(enabled=False):
+        yield
+
+
+# --- what is audited --------------------------------------------------------------------------
+
+def is_audited(model) -> bool:
+    meta = model._meta
+    if meta.app_label in EXCLUDED_APPS or meta.proxy and False:
+        return False
+    if getattr(model, "audit_exclude", False):
+        return False
+    return True
+
+
+def _masked_fields(model) -> set[str]:
+    return GLOBAL_MASKED_FIELDS | set(getattr(model, "audit_masked_fields", ()))
+
+
+def _ignored_fields(model) -> set[str]:
+    return GLOBAL_IGNORED_FIELDS | set(getattr(model, "audit_ignored_fields", ()))
+
+
+def _tracked_fields(model):
+    cached = model.__dict__.get("_audit_fields_cache")
+    if cached is None:
+        ignored = _ignored_fields(model)
+        cached = [f for f in model._meta.concrete_fields if f.name not in ignored and f.attname not in ignored]
+        model._audit_fields_cache = cached
+    return cached
+
+
+def _jsonable(value):
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, (decimal.Decimal, float, uuid.UUID)):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (bytes, memoryview)):
+        return MASK
+    if hasattr(value, "name") and hasattr(value, "storage"):  # FieldFile
+        return value.name or ""
+    return str(value)
+
+
+def snapshot(instance) -> dict:
+    """The tracked field values of an instance, keyed by field name, JSON-ready."""
+    masked = _masked_fields(type(instance))
+    data = {}
+    for field in _tracked_fields(type(instance)):
+        value = getattr(instance, field.attname)
+        data[field.name] = MASK if (field.name in masked and value not in (None, "")) else _jsonable(value)
+    return data
+
+
+def _row_snapshot(model, row: dict) -> dict:
+    masked = _masked_fields(model)
+    data = {}
+    for field in _tracked_fields(model):
+        value = row.get(field.attname)
+        data[field.name] = MASK if (field.name in masked and value not in (None, "")) else _jsonable(value)
+    return data
+
+
+def diff(before: dict | None, after: dict | None) -> dict:
+    before = before or {}
+    after = after or {}
+    changes = {}
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        if old != new or (old == MASK and new == MASK and key in after and key in before and False):
+            changes[key] = [old, new]
+    return changes
+
+
+# --- the chain --------------------------------------------------------------------------------
+
+def canonical(entry_fields: dict) -> str:
+    return json.dumps(entry_fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def entry_hash(fields: dict, prev_hash: str) -> str:
+    payload = canonical({**fields, "prev_hash": prev_hash})
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def hashed_fields(entry) -> dict:
+    """The fields of an AuditEntry that its hash covers (also used by audit_verify)."""
+    return {
+        "timestamp": entry.timestamp.isoformat(),
+        "actor_id": entry.actor_id,
+        "actor_label": entry.actor_label,
+        "on_behalf_of_id": entry.on_behalf_of_id,
+        "on_behalf_of_label": entry.on_behalf_of_label,
+        "ip": entry.ip,
+        "source": entry.source,
+        "request_id": entry.request_id,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "object_repr": entry.object_repr,
+        "changes": entry.changes,
+    }
+
+
+def _lock_chain(using: str) -> str:
+    """Take the chain lock for this transaction and return the last hash."""
+    from bilge.core.models import AuditEntry
+
+    conn = connections[using]
+    if conn.vendor == "postgresql":
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+    last = AuditEntry.objects.using(using).order_by("-id").values_list("hash", flat=True).first()
+    return last or GENESIS_HASH
+
+
+def _new_entry(action: str, object_type: str, object_id, object_repr: str, changes: dict, ctx: AuditContext):
+    from bilge.core.models import AuditEntry
+
+    return AuditEntry(
+        timestamp=timezone.now(),
+        actor_id=ctx.user_id,
+        actor_label=ctx.user_label or "",
+        on_behalf_of_id=ctx.on_behalf_of_id,
+        on_behalf_of_label=ctx.on_behalf_of_label or "",
+        ip=ctx.ip,
+        source=ctx.source[:60],
+        request_id=ctx.request_id,
+        action=action,
+        object_type=object_type,
+        object_id="" if object_id is None else str(object_id),
+        object_repr=(object_repr or "")[:200],
+        changes=_jsonable(changes),
+    )
+
+
+def write_entries(entries: list, using: str = "default") -> None:
+    """Chain and store entries in order, inside the caller's transaction (or a new one)."""
+    from bilge.core.models import AuditEntry
+
+    if not entries:
+        return
+    conn = connections[using]
+    with transaction.atomic(using=using, savepoint=conn.in_atomic_block and False):
+        prev = _lock_chain(using)
+        for entry in entries:
+            entry.prev_hash = prev
+            entry.hash = entry_hash(hashed_fields(entry), prev)
+            prev = entry.hash
+        if len(entries) == 1:
+            entries[0].save(using=using)
+        else:
+            AuditEntry.objects.using(using).bulk_create(entries, batch_size=500)
+
+
+def object_type_of(model) -> str:
+    return model._meta.label_lower
+
+
+def _safe_repr(instance) -> str:
+    try:
+        return str(instance)
+    except Exception:
+        return f"{type(instance).__name__} #{instance.pk}"
+
+
+def record(action: str, instance=None, changes: dict | None = None, *, object_type: str = "",
+           object_id=None, object_repr: str = "", using: str | None = None) -> None:
+    """Record one entry about ``instance`` (or a named object) in the current context."""
+    ctx = current_context()
+    if not ctx.enabled:
+        return
+    if instance is not None:
+        object_type = object_type or object_type_of(type(instance))
+        object_id = instance.pk if object_id is None else object_id
+        object_repr = object_repr or _safe_repr(instance)
+        using = using or instance._state.db or router.db_for_write(type(instance))
+    write_entries([_new_entry(action, object_type, object_id, object_repr, changes or {}, ctx)],
+                  using=using or "default")
+
+
+# --- signal receivers ---------------------------------------------------------------------------
+
+def on_pre_save(sender, instance, raw=False, using=None, update_fields=None, **kwargs):
+    if raw or not is_audited(sender) or not current_context().enabled:
+        return
+    instance._audit_before = None
+    if instance.pk is not None and not instance._state.adding:
+        row = (
+            sender._base_manager.using(using)
+            .filter(pk=instance.pk)
+            .values(*[f.attname for f in _tracked_fields(sender)])
+            .first()
+        )
+        instance._audit_before = _row_snapshot(sender, row) if row is not None else None
+
+
+def on_post_save(sender, instance, created, raw=False, using=None, update_fields=None, **kwargs):
+    if raw or not is_audited(sender) or not current_context().enabled:
+        return
+    after = snapshot(instance)
+    before = None if created else getattr(instance, "_audit_before", None)
+    if update_fields is not None and before is not None:
+        names = {sender._meta.get_field(n).name for n in update_fields}
+        after = {k: v for k, v in after.items() if k in names}
+        before = {k: v for k, v in before.items() if k in names}
+    changes = diff(before, after)
+    if not created and not changes:
+        return
+    action = "create" if created or before is None else "update"
+    record(action, instance, changes, using=using)
+
+
+def on_post_delete(sender, instance, using=None, origin=None, **kwargs):
+    if not is_audited(sender) or not current_context().enabled:
+        return
+    record("delete", instance, diff(snapshot(instance), None), using=using)
+
+
+def on_m2m_changed(sender, instance, action, reverse, model, pk_set, using=None, **kwargs):
+    if action not in {"post_add", "post_remove", "post_clear"} or not current_context().enabled:
+        return
+    if not is_audited(type(instance)):
+        return
+    field_name = next(
+        (f.name for f in type(instance)._meta.many_to_many if f.remote_field.through is sender),
+        sender._meta.model_name,
+    )
+    verb = {"post_add": "added", "post_remove": "removed", "post_clear": "cleared"}[action]
+    record("update", instance, {field_name: {verb: sorted(pk_set or [])}}, using=using)
+
+
+# --- querysets: the writes Django makes without signals -----------------------------------------
+
+class AuditedQuerySet(models.QuerySet):
+    """Base queryset of Bilge's models: records bulk writes too."""
+
+    def update(self, **kwargs):
+        model = self.model
+        if not is_audited(model) or not current_context().enabled:
+            return super().update(**kwargs)
+        tracked = {f.attname: f for f in _tracked_fields(model)}
+        names = [model._meta.get_field(k).attname for k in kwargs]
+        watched = [n for n in names if n in tracked]
+        with transaction.atomic(using=self.db, savepoint=False):
+            before_rows = list(self.values("pk", *watched)) if watched else []
+            count = super().update(**kwargs)
+            if before_rows:
+                ids = [r["pk"] for r in before_rows]
+                after_rows = {r["pk"]: r for r in model._base_manager.using(self.db).filter(pk__in=ids)
+                              .values("pk", *watched)}
+                ctx = current_context()
+                masked = _masked_fields(model)
+                entries = []
+                for row in before_rows:
+                    after = after_rows.get(row["pk"], {})
+                    changes = {}
+                    for attname in watched:
+                        name = tracked[attname].name
+                        old, new = _jsonable(row.get(attname)), _jsonable(after.get(attname))
+                        if old != new:
+                            changes[name] = [MASK, MASK] if name in masked else [old, new]
+                    if changes:
+                        entries.append(_new_entry("update", object_type_of(model), row["pk"],
+                                                  f"{model._meta.verbose_name} #{row['pk']}", changes, ctx))
+                write_entries(entries, using=self.db)
+        return count
+
+    def bulk_create(self, objs, *args, **kwargs):
+        model = self.model
+        if not is_audited(model) or not current_context().enabled:
+            return super().bulk_create(objs, *args, **kwargs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            created = super().bulk_create(objs, *args, **kwargs)
+            ctx = current_context()
+            write_entries(
+                [_new_entry("create", object_type_of(model), o.pk, _safe_repr(o), diff(None, snapshot(o)), ctx)
+                 for o in created],
+                using=self.db,
+            )
+        return created
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        model = self.model
+        if not is_audited(model) or not current_context().enabled:
+            return super().bulk_update(objs, fields, *args, **kwargs)
+        objs = list(objs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            attnames = [model._meta.get_field(f).attname for f in fields]
+            before = {r["pk"]: r for r in model._base_manager.using(self.db)
+                      .filter(pk__in=[o.pk for o in objs]).values("pk", *attnames)}
+            count = super().bulk_update(objs, fields, *args, **kwargs)
+            ctx = current_context()
+            masked = _masked_fields(model)
+            entries = []
+            for obj in objs:
+                row = before.get(obj.pk, {})
+                changes = {}
+                for name, attname in zip(fields, attnames, strict=True):
+                    old, new = _jsonable(row.get(attname)), _jsonable(getattr(obj, attname))
+                    if old != new:
+                        changes[name] = [MASK, MASK] if name in masked else [old, new]
+                if changes:
+                    entries.append(_new_entry("update", object_type_of(model), obj.pk, _safe_repr(obj), changes, ctx))
+            write_entries(entries, using=self.db)
+        return count
+
+
+# --- verification -------------------------------------------------------------------------------
+
+@dataclass
+class VerifyResult:
+    checked: int
+    ok: bool
+    first_bad_id: int | None = None
+    reason: str = ""
+    head_hash: str = GENESIS_HASH
+
+
+def verify_chain(using: str = "default", batch: int = 5000) -> VerifyResult:
+    """Walk the whole chain in id order; report the first entry that does not match."""
+    from bilge.core.models import AuditEntry
+
+    prev = GENESIS_HASH
+    checked = 0
+    last_id = 0
+    qs = AuditEntry.objects.using(using).order_by("id")
+    while True:
+        chunk = list(qs.filter(id__gt=last_id)[:batch])
+        if not chunk:
+            break
+        for entry in chunk:
+            if entry.prev_hash != prev:
+                return VerifyResult(checked, False, entry.id, "prev_hash does not match the previous entry", prev)
+            expected = entry_hash(hashed_fields(entry), prev)
+            if entry.hash != expected:
+                return VerifyResult(checked, False, entry.id, "content does not match its hash", prev)
+            prev = entry.hash
+            checked += 1
+            last_id = entry.id
+    return VerifyResult(checked, True, head_hash=prev)

@@ -1,0 +1,34 @@
+"""Base FilterSet: Turkish-aware free-text search and the archive switch. One FilterSet per
+model drives the HTML list, the API and the export; only declared fields can be filtered."""
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from bilge.core.turkish import fold
+
+
+class BaseFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+
+    def search(self, queryset, name, value):
+        for word in fold(value).split()[:8]:
+            queryset = queryset.filter(search_text__contains=word)
+        return queryset
+
+
+class ArchivableFilterSet(BaseFilterSet):
+    archived = django_filters.ChoiceFilter(
+        method="filter_archived", label=_("Archive"), empty_label=None,
+        choices=[("no", _("current records")), ("yes", _("archived records")), ("all", _("all records"))],
+    )
+
+    def filter_archived(self, queryset, name, value):
+        return queryset  # applied in filter_queryset, so it also holds when the parameter is absent
+
+    def filter_queryset(self, queryset):
+        value = self.form.cleaned_data.get("archived") or "no"
+        if value == "no":
+            queryset = queryset.filter(archived_at__isnull=True)
+        elif value == "yes":
+            queryset = queryset.filter(archived_at__isnull=False)
+        return super().filter_queryset(queryset)

@@ -1,0 +1,92 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from bilge.core.models import Delegation, Institution, Person, Position, Role, RoleAssignment, Unit
+from bilge.core.permissions import ACTIONS, MODULES
+from bilge.web.forms import BilgeModelForm
+from bilge.web.widgets import AutocompleteSelect
+
+
+class InstitutionForm(BilgeModelForm):
+    class Meta:
+        model = Institution
+        fields = ["name", "slug", "kind", "detsis_code"]
+
+
+class UnitForm(BilgeModelForm):
+    class Meta:
+        model = Unit
+        fields = ["institution", "parent", "code", "name", "kind", "is_it", "manager", "email", "phone",
+                  "regulation_ref"]
+        widgets = {"manager": AutocompleteSelect("core:person_autocomplete")}
+
+
+class PositionForm(BilgeModelForm):
+    class Meta:
+        model = Position
+        fields = ["institution", "name", "is_manager"]
+
+
+class PersonForm(BilgeModelForm):
+    class Meta:
+        model = Person
+        fields = ["institution", "registration_no", "first_name", "last_name", "title", "unit", "position",
+                  "email", "phone", "employment_type", "start_date", "end_date", "tc_kimlik"]
+        widgets = {"start_date": forms.DateInput(), "end_date": forms.DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The full number is never sent to the browser: an empty field keeps the stored value.
+        if self.instance.pk and self.instance.tc_kimlik:
+            self.fields["tc_kimlik"].help_text = _("Stored: %(masked)s. Leave empty to keep it.") % {
+                "masked": self.instance.tc_kimlik_masked}
+            self.initial["tc_kimlik"] = ""
+
+    def clean_tc_kimlik(self):
+        value = (self.cleaned_data.get("tc_kimlik") or "").strip()
+        if not value and self.instance.pk:
+            return self.instance.tc_kimlik
+        return value
+
+
+class DelegationForm(BilgeModelForm):
+    class Meta:
+        model = Delegation
+        fields = ["principal", "delegate", "kind", "start_date", "end_date", "reason", "decision"]
+        widgets = {
+            "principal": AutocompleteSelect("core:person_autocomplete"),
+            "delegate": AutocompleteSelect("core:person_autocomplete"),
+            "start_date": forms.DateInput(),
+            "end_date": forms.DateInput(),
+        }
+
+
+class RoleForm(BilgeModelForm):
+    rights = forms.MultipleChoiceField(label=_("rights"), required=False, widget=forms.CheckboxSelectMultiple,
+                                       choices=[])
+
+    class Meta:
+        model = Role
+        fields = ["name", "description"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rights"].choices = [
+            (f"{m}.{a}", f"{m_label} — {a_label}") for m, m_label in MODULES.items() for a, a_label in ACTIONS.items()
+        ]
+        self.fields["rights"].initial = self.instance.grants if self.instance.pk else []
+
+    def save(self, commit=True):
+        self.instance.grants = sorted(self.cleaned_data.get("rights") or [])
+        return super().save(commit=commit)
+
+
+class RoleAssignmentForm(BilgeModelForm):
+    class Meta:
+        model = RoleAssignment
+        fields = ["user", "role", "scope", "unit", "institution"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = get_user_model().objects.filter(is_active=True).order_by("username")

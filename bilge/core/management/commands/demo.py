@@ -1,0 +1,32 @@
+import secrets
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from bilge.core.demo import SCALES, demo_users, generate
+from bilge.core.services import PRESETS
+
+
+class Command(BaseCommand):
+    help = "Generate a realistic demo institution (a preset plus departments and people with Turkish names)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", choices=list(SCALES), default="small")
+        parser.add_argument("--preset", choices=PRESETS, default="kocaeli")
+        parser.add_argument("--users", action="store_true", help="Also create demo sign-in accounts.")
+
+    def handle(self, *args, **options):
+        try:
+            result = generate(options["scale"], options["preset"])
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        state = "created" if result.created else "already present"
+        self.stdout.write(f"{result.institution.name}: {result.units} units, {result.people} people ({state}).")
+        if options["users"]:
+            path = settings.DATA_DIR / "demo-password.txt"
+            if not path.exists():
+                path.write_text(secrets.token_urlsafe(9))
+                path.chmod(0o600)
+            password = path.read_text().strip()
+            for username, label in demo_users(result.institution, password):
+                self.stdout.write(f"  demo user {username:15} ({label}) password: {password}")

@@ -1,0 +1,296 @@
+"""Permissions in one place.
+
+A Role grants actions per module ("org.view", "servicedesk.approve", "*.view"). A
+RoleAssignment gives a role to a user with a scope:
+
+* ``own``          records about the user's own person (own requests, own devices);
+* ``unit``         records of one unit (the person's unit unless the assignment names one);
+* ``unit_tree``    that unit and every unit below it;
+* ``it_service``   records handled by the IT service (unit) the person works in, and below it;
+* ``institution``  everything of the institution.
+
+Each model says where its scopes point with ``scope_paths`` (paths to an institution, a unit, an
+owning person and a handling service). ``Model.objects.visible_to(user, action)`` turns the
+user's assignments — and those of people the user deputises for (vekalet) — into one filter;
+``can(user, action, obj)`` evaluates the same scopes on one object. Every HTML view, API
+endpoint and export goes through them.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from bilge.core.audit import AuditedQuerySet
+
+ACTIONS = {
+    "view": _("view"),
+    "add": _("add"),
+    "change": _("change"),
+    "delete": _("delete / archive"),
+    "approve": _("approve"),
+    "export": _("export"),
+    "personal": _("see personal data in full"),
+}
+READ_ACTIONS = {"view", "export"}
+
+MODULES = {
+    "org": _("Organization and duties"),
+    "admin": _("Administration (users, roles)"),
+    "audit": _("Audit trail"),
+    "servicedesk": _("Service desk"),
+    "assets": _("Assets and custody"),
+    "security": _("Security and compliance"),
+    "privacy": _("Personal data (KVKK)"),
+    "registry": _("Document register"),
+    "procurement": _("Procurement and contracts"),
+    "projects": _("Projects"),
+    "reports": _("Reports"),
+}
+
+SCOPE_OWN = "own"
+SCOPE_UNIT = "unit"
+SCOPE_UNIT_TREE = "unit_tree"
+SCOPE_IT_SERVICE = "it_service"
+SCOPE_INSTITUTION = "institution"
+SCOPES = [
+    (SCOPE_OWN, _("own records")),
+    (SCOPE_UNIT, _("own unit")),
+    (SCOPE_UNIT_TREE, _("own unit and its sub-units")),
+    (SCOPE_IT_SERVICE, _("the IT service the person works in")),
+    (SCOPE_INSTITUTION, _("the whole institution")),
+]
+
+
+def grant_matches(grant: str, module: str, action: str) -> bool:
+    g_module, _sep, g_action = grant.partition(".")
+    return g_module in ("*", module) and g_action in ("*", action)
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One effective right: a scope with its base, and whose right it is (for delegation)."""
+
+    scope: str
+    institution_id: int | None
+    unit_id: int | None
+    person_id: int | None
+    principal_user_id: int  # the user whose assignment this is (the user, or whom they deputise for)
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _cache(user) -> dict:
+    cache = getattr(user, "_bilge_perm_cache", None)
+    if cache is None:
+        cache = {}
+        try:
+            user._bilge_perm_cache = cache
+        except AttributeError:
+            pass
+    return cache
+
+
+def clear_cache(user) -> None:
+    if hasattr(user, "_bilge_perm_cache"):
+        del user._bilge_perm_cache
+
+
+def _assignments(user):
+    """(assignment, role grants, person, principal user id, delegation kind) for the user and
+    for every person the user deputises for today."""
+    cache = _cache(user)
+    if "assignments" in cache:
+        return cache["assignments"]
+    from bilge.core.models import Delegation, Person, RoleAssignment
+
+    rows = []
+    person = Person.objects.filter(user_id=user.pk).only("id", "unit_id", "institution_id").first()
+    for a in RoleAssignment.objects.filter(user_id=user.pk).select_related("role"):
+        rows.append((a, a.role.grants, person, user.pk, None))
+    if person is not None:
+        today = _today()
+        delegations = (
+            Delegation.objects.filter(delegate=person, start_date__lte=today, end_date__gte=today,
+                                      archived_at__isnull=True, principal__user__isnull=False)
+            .select_related("principal")
+        )
+        for d in delegations:
+            principal = d.principal
+            for a in RoleAssignment.objects.filter(user_id=principal.user_id).select_related("role"):
+                if d.kind == Delegation.Kind.FULL:
+                    grants = a.role.grants
+                else:  # yetki devri: only the principal's approvals
+                    grants = [f"{g.partition('.')[0]}.approve" for g in a.role.grants
+                              if g.partition(".")[2] in ("approve", "*")]
+                rows.append((a, grants, principal, principal.user_id, d.kind))
+    cache["assignments"] = rows
+    cache["person"] = person
+    return rows
+
+
+def person_of(user):
+    if not getattr(user, "is_authenticated", False):
+        return None
+    _assignments(user)
+    return _cache(user).get("person")
+
+
+def grants_for(user, module: str, action: str) -> list[Grant]:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cache = _cache(user)
+    key = ("grants", module, action)
+    if key in cache:
+        return cache[key]
+    result = []
+    for assignment, role_grants, person, principal_user_id, _kind in _assignments(user):
+        if not any(grant_matches(g, module, action) for g in role_grants):
+            continue
+        result.append(Grant(
+            scope=assignment.scope,
+            institution_id=assignment.institution_id or (person.institution_id if person else None),
+            unit_id=assignment.unit_id or (person.unit_id if person else None),
+            person_id=person.pk if person else None,
+            principal_user_id=principal_user_id,
+        ))
+    cache[key] = result
+    return result
+
+
+def has_module_perm(user, module: str, action: str) -> bool:
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return True
+    return bool(grants_for(user, module, action))
+
+
+def _unit_tree_ids(user, unit_id: int) -> list[int]:
+    cache = _cache(user)
+    key = ("tree", unit_id)
+    if key not in cache:
+        from bilge.core.models import Unit
+
+        cache[key] = list(Unit.objects.descendant_ids(unit_id))
+    return cache[key]
+
+
+def _path(model, kind: str):
+    return getattr(model, "scope_paths", {}).get(kind)
+
+
+def _grant_q(user, model, grant: Grant) -> Q | None:
+    """The filter one grant allows on ``model``, or None when it allows nothing there."""
+    scope = grant.scope
+    if scope == SCOPE_INSTITUTION:
+        path = _path(model, "institution")
+        if path is None or grant.institution_id is None:
+            return None
+        return Q(**{path: grant.institution_id})
+    if scope == SCOPE_OWN:
+        path = _path(model, "owner")
+        if path is None or grant.person_id is None:
+            return None
+        return Q(**{path: grant.person_id})
+    if grant.unit_id is None:
+        return None
+    if scope == SCOPE_UNIT:
+        path = _path(model, "unit")
+        return None if path is None else Q(**{path: grant.unit_id})
+    if scope in (SCOPE_UNIT_TREE, SCOPE_IT_SERVICE):
+        path = _path(model, "service" if scope == SCOPE_IT_SERVICE else "unit")
+        if path is None and scope == SCOPE_IT_SERVICE:
+            path = _path(model, "unit")
+        if path is None:
+            return None
+        return Q(**{f"{path}__in": _unit_tree_ids(user, grant.unit_id)})
+    return None
+
+
+def scope_filter(user, model, action: str, module: str | None = None) -> Q | None:
+    """The Q a user may see/act on, None when nothing; an empty Q() means everything."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    if user.is_superuser:
+        return Q()
+    module = module or model.permission_module
+    combined = None
+    for grant in grants_for(user, module, action):
+        q = _grant_q(user, model, grant)
+        if q is not None:
+            combined = q if combined is None else combined | q
+    return combined
+
+
+def _resolve(obj, path: str):
+    """The value at ``path`` ("unit", "regulation__institution", "pk") on an object, as an id."""
+    if path == "pk":
+        return obj.pk
+    parts = path.split("__")
+    if parts[-1] in ("pk", "id"):
+        parts = parts[:-1]
+        if not parts:
+            return obj.pk
+    value = obj
+    for name in parts[:-1]:
+        value = getattr(value, name, None)
+        if value is None:
+            return None
+    last = parts[-1]
+    field = type(value)._meta.get_field(last)
+    if field.is_relation and field.concrete:
+        return getattr(value, field.attname)
+    return getattr(value, last)
+
+
+def _grant_allows(user, obj, grant: Grant) -> bool:
+    model = type(obj)
+    scope = grant.scope
+    if scope == SCOPE_INSTITUTION:
+        path = _path(model, "institution")
+        return path is not None and grant.institution_id is not None and _resolve(obj, path) == grant.institution_id
+    if scope == SCOPE_OWN:
+        path = _path(model, "owner")
+        return path is not None and grant.person_id is not None and _resolve(obj, path) == grant.person_id
+    if grant.unit_id is None:
+        return False
+    if scope == SCOPE_UNIT:
+        path = _path(model, "unit")
+        return path is not None and _resolve(obj, path) == grant.unit_id
+    path = _path(model, "service" if scope == SCOPE_IT_SERVICE else "unit") or _path(model, "unit")
+    return path is not None and _resolve(obj, path) in set(_unit_tree_ids(user, grant.unit_id))
+
+
+def authorize(user, action: str, obj, module: str | None = None):
+    """(allowed, principal_user_id). The principal is the user whose right allowed it: the user
+    themselves, or — under delegation — the person they deputise for."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False, None
+    if user.is_superuser:
+        return True, user.pk
+    module = module or type(obj).permission_module
+    grants = grants_for(user, module, action)
+    # Own rights first, so a delegation is named only when it was needed.
+    for grant in sorted(grants, key=lambda g: g.principal_user_id != user.pk):
+        if _grant_allows(user, obj, grant):
+            return True, grant.principal_user_id
+    return False, None
+
+
+def can(user, action: str, obj, module: str | None = None) -> bool:
+    return authorize(user, action, obj, module)[0]
+
+
+class RestrictedQuerySet(AuditedQuerySet):
+    """``visible_to(user, action)``: the one permission filter of every list, API and export."""
+
+    def visible_to(self, user, action: str = "view", module: str | None = None):
+        q = scope_filter(user, self.model, action, module)
+        if q is None:
+            return self.none()
+        return self.filter(q) if q else self

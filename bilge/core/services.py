@@ -1,0 +1,240 @@
+"""Domain operations of the organization module, each in one transaction."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from bilge.core import audit
+from bilge.core.models import Delegation, Duty, Institution, Person, Position, Regulation, Role, Unit
+from bilge.core.permissions import MODULES, authorize, can
+
+PRESET_DIR = Path(__file__).resolve().parent / "presets"
+PRESETS = ("denizli", "defne", "izmir", "kocaeli", "batman")
+
+
+# --- presets -------------------------------------------------------------------------------------
+
+@dataclass
+class LoadResult:
+    institution: Institution
+    created: dict = field(default_factory=dict)
+    updated: dict = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return any(self.created.values()) or any(self.updated.values())
+
+
+def read_preset(name: str) -> dict:
+    path = PRESET_DIR / f"{name}.yaml"
+    if name not in PRESETS or not path.exists():
+        raise ValueError(_("Unknown preset %(name)s. Choose one of: %(names)s")
+                         % {"name": name, "names": ", ".join(PRESETS)})
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _upsert(model, lookup: dict, values: dict, result: LoadResult):
+    obj = model.objects.filter(**lookup).first()
+    key = model._meta.model_name
+    if obj is None:
+        obj = model(**lookup, **values)
+        obj.full_clean()
+        obj.save()
+        result.created[key] = result.created.get(key, 0) + 1
+        return obj
+    dirty = [name for name, value in values.items() if getattr(obj, name) != value]
+    if dirty:
+        for name in dirty:
+            setattr(obj, name, values[name])
+        obj.full_clean()
+        obj.save()
+        result.updated[key] = result.updated.get(key, 0) + 1
+    return obj
+
+
+@transaction.atomic
+def load_preset(name: str) -> LoadResult:
+    """Create (or bring up to date) an institution, its IT units and every duty of its
+    regulation from a preset file. Loading the same preset again changes nothing."""
+    data = read_preset(name)
+    inst = data["institution"]
+    institution = Institution.objects.filter(slug=name).first()
+    result = LoadResult(institution=institution)
+    institution = _upsert(Institution, {"slug": name},
+                          {"name": inst["name"], "kind": inst["kind"], "detsis_code": inst.get("detsis") or ""},
+                          result)
+    result.institution = institution
+
+    units: dict[str, Unit] = {}
+    for item in data["units"]:
+        parent = units[item["parent"]] if item.get("parent") else None
+        units[item["code"]] = _upsert(
+            Unit, {"institution": institution, "code": item["code"]},
+            {"name": item["name"], "kind": item["kind"], "parent": parent, "is_it": True,
+             "regulation_ref": item.get("ref") or ""},
+            result,
+        )
+    for title in data.get("positions") or []:
+        _upsert(Position, {"institution": institution, "name": title},
+                {"is_manager": _is_managerial(title)}, result)
+
+    reg = data["regulation"]
+    date = reg.get("date")
+    if isinstance(date, str):
+        date = datetime.date.fromisoformat(date)
+    regulation = _upsert(Regulation, {"institution": institution, "preset": name},
+                         {"title": reg["title"], "kind": reg.get("kind") or Regulation.Kind.DIRECTIVE,
+                          "date": date, "decision": reg.get("decision") or ""}, result)
+    for order, item in enumerate(data["duties"], start=1):
+        _upsert(Duty, {"regulation": regulation, "ref": item["ref"]},
+                {"unit": units[item["unit"]], "position": item.get("position") or "", "text": item["text"].strip(),
+                 "modules": list(item.get("modules") or []), "is_software": bool(item.get("software", True)),
+                 "not_software_reason": item.get("reason") or "", "position_in_text": order},
+                result)
+    return result
+
+
+def _is_managerial(title: str) -> bool:
+    lowered = title.lower()
+    return any(word in lowered for word in ("başkan", "müdür", "şef", "sorumlu"))
+
+
+# --- roles ----------------------------------------------------------------------------------------
+
+BUILTIN_ROLES = {
+    "Denetçi": ("Reads everything, changes nothing (internal or external auditor).",
+                ["*.view", "*.export"]),
+    "Birim personeli": ("Every employee: own records.", ["org.view", "servicedesk.view", "servicedesk.add",
+                                                        "assets.view"]),
+    "Birim yöneticisi": ("Head of a unit: sees the unit, approves its requests.",
+                         ["org.view", "org.export", "servicedesk.view", "servicedesk.approve", "servicedesk.export",
+                          "assets.view", "assets.export", "reports.view"]),
+    "BT personeli": ("IT staff: works requests and devices.",
+                     ["org.view", "servicedesk.*", "assets.*", "security.view", "security.add", "security.change",
+                      "reports.view", "reports.export"]),
+    "Personel yöneticisi": ("Maintains units, people and delegations.",
+                            ["org.view", "org.add", "org.change", "org.delete", "org.export", "org.personal"]),
+    "Sistem yöneticisi": ("Administers users, roles and the audit trail.",
+                          ["admin.*", "audit.view", "audit.export", "org.*"]),
+}
+
+
+@transaction.atomic
+def ensure_builtin_roles() -> dict[str, Role]:
+    roles = {}
+    for name, (description, grants) in BUILTIN_ROLES.items():
+        role, created = Role.objects.get_or_create(
+            name=name, defaults={"description": description, "grants": grants, "is_builtin": True})
+        roles[name] = role
+    return roles
+
+
+# --- people ----------------------------------------------------------------------------------------
+
+def reveal_tc_kimlik(user, person: Person) -> str:
+    """The full TC identity number, for those allowed; each view is recorded."""
+    allowed, principal = authorize(user, "personal", person)
+    if not allowed:
+        raise PermissionError(_("You may not see this personal data."))
+    on_behalf = None
+    if principal and principal != user.pk:
+        from django.contrib.auth import get_user_model
+
+        on_behalf = get_user_model().objects.get(pk=principal)
+    ctx = audit.current_context()
+    with audit.acting_as(user, ip=ctx.ip, source=ctx.source, on_behalf_of=on_behalf):
+        audit.record("view_personal", person, {"field": "tc_kimlik"})
+    return person.tc_kimlik
+
+
+def open_person_exit_blockers(person: Person) -> list[str]:
+    """What must be handed over before a person leaves (later modules add custody items)."""
+    blockers = []
+    if Unit.objects.filter(manager=person, archived_at__isnull=True).exists():
+        blockers.append(_("manages a unit"))
+    return blockers
+
+
+@transaction.atomic
+def archive(obj, user, reason: str = "") -> None:
+    if not can(user, "delete", obj):
+        raise PermissionError(_("You may not archive this record."))
+    if isinstance(obj, Unit) and obj.people.filter(archived_at__isnull=True).exists():
+        raise ValidationError(_("The unit still has people; move them first."))
+    if isinstance(obj, Unit) and obj.children.filter(archived_at__isnull=True).exists():
+        raise ValidationError(_("The unit still has sub-units; move or archive them first."))
+    obj.archive(reason)
+
+
+def module_choices():
+    return list(MODULES.items())
+
+
+def unique_slug(name: str) -> str:
+    base = slugify(name.replace("ı", "i").replace("İ", "I"))[:40] or "kurum"
+    slug, n = base, 1
+    while Institution.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base[:36]}-{n}"
+    return slug
+
+
+def active_delegations(person: Person):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return Delegation.objects.filter(delegate=person, start_date__lte=today, end_date__gte=today,
+                                     archived_at__isnull=True)
+
+
+def duty_work_counts(duties) -> dict[int, int]:
+    """Work recorded against each duty, by duty id. Modules register counters with
+    ``register_duty_work``; until one does, every duty shows no work."""
+    ids = [d.pk for d in duties]
+    totals = dict.fromkeys(ids, 0)
+    for counter in _DUTY_WORK_COUNTERS:
+        for duty_id, n in counter(ids).items():
+            totals[duty_id] = totals.get(duty_id, 0) + n
+    return totals
+
+
+_DUTY_WORK_COUNTERS = []
+
+
+def register_duty_work(counter) -> None:
+    """``counter(duty_ids) -> {duty_id: count}``; called by modules that attach work to duties."""
+    _DUTY_WORK_COUNTERS.append(counter)
+
+
+def role_matrix(role: Role):
+    from bilge.core.permissions import ACTIONS, grant_matches
+
+    return [
+        (label, [(a, any(grant_matches(g, m, a) for g in role.grants)) for a in ACTIONS])
+        for m, label in MODULES.items()
+    ]
+
+
+def unlock(username: str, ip: str) -> int:
+    """Lift a lockout (by user name and/or address); recorded in the audit trail."""
+    from axes.models import AccessAttempt
+
+    qs = AccessAttempt.objects.all()
+    if username:
+        qs = qs.filter(username=username)
+    if ip:
+        qs = qs.filter(ip_address=ip)
+    if not username and not ip:
+        return 0
+    count, _detail = qs.delete()
+    audit.record("unlock", object_type="auth.user", object_repr=username or ip,
+                 changes={"username": username, "ip": ip, "attempts_cleared": count})
+    return count

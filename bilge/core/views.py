@@ -1,0 +1,231 @@
+"""Pages of the organization module: a ModelUI per model, plus the few special views."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import format_html_join
+from django.utils.translation import gettext as _
+from django.views import View
+
+from bilge.core import filters, forms, services, tables
+from bilge.core.models import AuditEntry, Delegation, Duty, Institution, Person, Position, Regulation, Role, RoleAssignment, Unit
+from bilge.core.permissions import MODULES, can, has_module_perm
+from bilge.core.turkish import fold, order_by_turkish
+from bilge.web.generic import ModelUI
+
+
+class InstitutionUI(ModelUI):
+    model = Institution
+    url_prefix = "institutions"
+    filterset = filters.InstitutionFilterSet
+    form = forms.InstitutionForm
+    table = tables.institution_table
+    detail_fields = ("name", "slug", "kind", "detsis_code")
+
+
+class UnitUI(ModelUI):
+    model = Unit
+    url_prefix = "units"
+    filterset = filters.UnitFilterSet
+    form = forms.UnitForm
+    table = tables.unit_table
+    detail_template = "core/unit_detail.html"
+    detail_fields = ("institution", "parent", "code", "kind", "is_it", "manager", "email", "phone", "regulation_ref")
+
+    @classmethod
+    def detail_context(cls, request, obj):
+        duties = obj.duties.filter(archived_at__isnull=True).select_related("regulation").order_by(
+            "regulation_id", "position_in_text")
+        children = order_by_turkish(obj.children.filter(archived_at__isnull=True), "name")
+        people = Person.objects.visible_to(request.user, "view").filter(unit=obj, archived_at__isnull=True)
+        return {
+            "duties": duties,
+            "duty_work": services.duty_work_counts(duties),
+            "children": children,
+            "people_count": people.count(),
+            "ancestors": obj.ancestors() if obj.pk else [],
+        }
+
+
+class PositionUI(ModelUI):
+    model = Position
+    url_prefix = "positions"
+    filterset = filters.PositionFilterSet
+    form = forms.PositionForm
+    table = tables.position_table
+    detail_fields = ("institution", "name", "is_manager")
+
+
+class PersonUI(ModelUI):
+    model = Person
+    url_prefix = "people"
+    filterset = filters.PersonFilterSet
+    form = forms.PersonForm
+    table = tables.person_table
+    detail_template = "core/person_detail.html"
+    detail_fields = ("registration_no", "title", "unit", "position", "email", "phone", "employment_type",
+                     "start_date", "end_date", "institution")
+
+    @classmethod
+    def detail_context(cls, request, obj):
+        return {
+            "can_reveal": bool(obj.tc_kimlik) and can(request.user, "personal", obj),
+            "delegations": Delegation.objects.visible_to(request.user, "view").filter(
+                Q(principal=obj) | Q(delegate=obj)).select_related("principal", "delegate")[:20],
+        }
+
+
+class DelegationUI(ModelUI):
+    model = Delegation
+    url_prefix = "delegations"
+    filterset = filters.DelegationFilterSet
+    form = forms.DelegationForm
+    table = tables.delegation_table
+    detail_fields = ("principal", "delegate", "kind", "start_date", "end_date", "reason", "decision")
+
+
+class RegulationUI(ModelUI):
+    model = Regulation
+    url_prefix = "regulations"
+    filterset = filters.RegulationFilterSet
+    form = None
+    table = tables.regulation_table
+    detail_template = "core/regulation_detail.html"
+    detail_fields = ("institution", "kind", "date", "decision", "preset")
+
+    @classmethod
+    def queryset(cls, request, action="view"):
+        return super().queryset(request, action).annotate(duty_count=Count("duties"))
+
+    @classmethod
+    def detail_context(cls, request, obj):
+        duties = obj.duties.filter(archived_at__isnull=True).select_related("unit").order_by("position_in_text")
+        return {"duties": duties, "duty_work": services.duty_work_counts(duties)}
+
+
+class DutyUI(ModelUI):
+    model = Duty
+    url_prefix = "duties"
+    filterset = filters.DutyFilterSet
+    form = None
+    table = tables.duty_table
+    detail_fields = ("regulation", "ref", "unit", "position", "text", "is_software", "not_software_reason")
+
+
+class RoleUI(ModelUI):
+    model = Role
+    url_prefix = "roles"
+    filterset = filters.RoleFilterSet
+    form = forms.RoleForm
+    table = tables.role_table
+    archivable = False
+    detail_template = "core/role_detail.html"
+    detail_fields = ("name", "description", "is_builtin")
+
+    @classmethod
+    def detail_context(cls, request, obj):
+        return {"matrix": services.role_matrix(obj)}
+
+
+class RoleAssignmentUI(ModelUI):
+    model = RoleAssignment
+    url_prefix = "assignments"
+    filterset = filters.RoleAssignmentFilterSet
+    form = forms.RoleAssignmentForm
+    table = tables.roleassignment_table
+    archivable = False
+    detail_fields = ("user", "role", "scope", "unit", "institution")
+
+
+class AuditEntryUI(ModelUI):
+    model = AuditEntry
+    url_prefix = "audit"
+    filterset = filters.AuditEntryFilterSet
+    form = None
+    table = tables.auditentry_table
+    archivable = False
+    detail_template = "core/auditentry_detail.html"
+
+    @classmethod
+    def detail_context(cls, request, obj):
+        import json
+
+        return {"changes_json": json.dumps(obj.changes, ensure_ascii=False, indent=2)}
+
+    @classmethod
+    def urlpatterns(cls):
+        # Audit entries have no history of their own.
+        return [p for p in super().urlpatterns() if not p.name.endswith("_history")]
+
+
+UIS = [InstitutionUI, UnitUI, PositionUI, PersonUI, DelegationUI, RegulationUI, DutyUI, RoleUI,
+       RoleAssignmentUI, AuditEntryUI]
+
+
+class PersonAutocomplete(View):
+    """Options for the person picker: current people the user may see, best matches first."""
+
+    def get(self, request):
+        if not has_module_perm(request.user, "org", "view"):
+            raise PermissionDenied
+        qs = Person.objects.visible_to(request.user, "view").current()
+        for word in fold(request.GET.get("q", "")).split()[:5]:
+            qs = qs.filter(search_text__contains=word)
+        people = order_by_turkish(qs.select_related("unit"), "last_name", "first_name")[:20]
+        html = format_html_join("", '<option value="{}">{} — {} ({})</option>',
+                                ((p.pk, p.full_name, p.unit.name, p.registration_no) for p in people))
+        return HttpResponse(html or f'<option value="">{_("No match")}</option>')
+
+
+class RevealPersonalData(View):
+    """Shows a person's full TC identity number to those allowed, and records the view."""
+
+    def post(self, request, pk):
+        person = get_object_or_404(Person.objects.visible_to(request.user, "view"), pk=pk)
+        try:
+            value = services.reveal_tc_kimlik(request.user, person)
+        except PermissionError as exc:
+            raise PermissionDenied(str(exc)) from exc
+        return HttpResponse(f'<code class="fs-6">{value}</code>')
+
+
+class DutyCoverage(View):
+    """The duty catalog per unit: which duties have recorded work and which have none."""
+
+    def get(self, request):
+        if not has_module_perm(request.user, "org", "view"):
+            raise PermissionDenied
+        duties = Duty.objects.visible_to(request.user, "view").filter(archived_at__isnull=True)
+        units = (Unit.objects.visible_to(request.user, "view").filter(duties__in=duties).distinct()
+                 .annotate(total=Count("duties", filter=Q(duties__archived_at__isnull=True))))
+        rows = order_by_turkish(units.select_related("institution"), "institution__name", "name")
+        return render(request, "core/duty_coverage.html", {"units": rows, "modules": MODULES})
+
+
+class LockedAccounts(View):
+    """Administrator view of lockouts, with unlock (recorded in the audit trail)."""
+
+    def _check(self, request):
+        if not has_module_perm(request.user, "admin", "change"):
+            raise PermissionDenied
+
+    def get(self, request):
+        self._check(request)
+        from axes.models import AccessAttempt
+        from django.conf import settings
+
+        attempts = AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT).order_by("-attempt_time")
+        return render(request, "core/locked_accounts.html", {"attempts": attempts})
+
+    def post(self, request):
+        self._check(request)
+        services.unlock(request.POST.get("username", ""), request.POST.get("ip", ""))
+        messages.success(request, _("Unlocked."))
+        return redirect("core:locked_accounts")
+
+
+def user_list_for_select():
+    return get_user_model().objects.filter(is_active=True)

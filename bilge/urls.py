@@ -1,0 +1,15 @@
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog, set_language
+
+from bilge.web import views as web_views
+
+urlpatterns = [
+    path("", web_views.HomeView.as_view(), name="home"),
+    path("health/", web_views.health, name="health"),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("jsi18n/", login_not_required(JavaScriptCatalog.as_view()), name="javascript-catalog"),
+    path("", include("bilge.web.urls")),
+    path("org/", include("bilge.core.urls")),
+    path("api/", include("bilge.api.urls")),
+]

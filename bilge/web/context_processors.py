@@ -1,0 +1,40 @@
+"""The navigation, built from the user's rights (a menu shows only what the user may open)."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from bilge.core.permissions import has_module_perm
+
+MENU = [
+    (_("Organization"), "org", [
+        (_("Units"), "core:unit_list"),
+        (_("People"), "core:person_list"),
+        (_("Positions"), "core:position_list"),
+        (_("Delegations"), "core:delegation_list"),
+        (_("Institutions"), "core:institution_list"),
+    ]),
+    (_("Duties"), "org", [
+        (_("Regulations"), "core:regulation_list"),
+        (_("Duty catalog"), "core:duty_list"),
+        (_("Duty coverage"), "core:duty_coverage"),
+    ]),
+    (_("Administration"), "admin", [
+        (_("Roles"), "core:role_list"),
+        (_("Role assignments"), "core:roleassignment_list"),
+        (_("Locked accounts"), "core:locked_accounts"),
+    ]),
+    (_("Audit"), "audit", [
+        (_("Audit trail"), "core:auditentry_list"),
+    ]),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"menu": []}
+    menu = []
+    for label, module, items in MENU:
+        if has_module_perm(user, module, "view") or (module == "admin" and has_module_perm(user, module, "change")):
+            menu.append((label, [(item_label, reverse(name)) for item_label, name in items]))
+    return {"menu": menu}

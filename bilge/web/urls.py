@@ -1,0 +1,13 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from bilge.web import views
+
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/two-factor/", views.TwoFactorView.as_view(), name="two_factor"),
+    path("account/two-factor/", views.TwoFactorSetupView.as_view(), name="two_factor_setup"),
+    path("account/password/", auth_views.PasswordChangeView.as_view(
+        template_name="web/password_change.html", success_url="/"), name="password_change"),
+]
