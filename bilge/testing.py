@@ -13,3 +13,19 @@ def require(condition: bool, reason: str) -> None:
     if os.environ.get("BILGE_REQUIRE_SERVICES") or os.environ.get("CI"):
         pytest.fail(f"required for this run but missing: {reason}")
     pytest.skip(reason)
+
+
+def subprocess_env(**extra) -> dict:
+    """Environment for a child process (a worker, the bilge command) that must use the same
+    database as the running test — the test database, not the configured one."""
+    from django.db import connection
+
+    env = dict(os.environ)
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        env["DATABASE_URL"] = f"sqlite:///{s['NAME']}"
+    else:
+        auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+        env["DATABASE_URL"] = f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
