@@ -248,6 +248,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "REST API of Bilge. Every list takes the same filters as the web interface.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

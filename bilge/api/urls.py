@@ -7,7 +7,18 @@ from rest_framework.routers import DefaultRouter
 
 from bilge.core.api.urls import ROUTES as CORE_ROUTES
 
-router = DefaultRouter()
+class Router(DefaultRouter):
+    """The API root lists the routes to every signed-in user; each route checks its own rights."""
+
+    def get_api_root_view(self, api_urls=None):
+        from rest_framework.permissions import IsAuthenticated
+
+        view = super().get_api_root_view(api_urls)
+        view.cls.permission_classes = [IsAuthenticated]
+        return view
+
+
+router = Router()
 for prefix, viewset in CORE_ROUTES:
     router.register(prefix, viewset)
 
