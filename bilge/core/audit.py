@@ -283,10 +283,11 @@ def record(action: str, instance=None, changes: dict | None = None, *, object_ty
     if not ctx.enabled:
         return
     if instance is not None:
-        object_type = object_type or object_type_of(type(instance))
+        model = instance.__class__  # not type(): request.user is a lazy proxy
+        object_type = object_type or object_type_of(model)
         object_id = instance.pk if object_id is None else object_id
         object_repr = object_repr or _safe_repr(instance)
-        using = using or instance._state.db or router.db_for_write(type(instance))
+        using = using or instance._state.db or router.db_for_write(model)
     write_entries([_new_entry(action, object_type, object_id, object_repr, changes or {}, ctx)],
                   using=using or "default")
 

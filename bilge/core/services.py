@@ -223,6 +223,24 @@ def role_matrix(role: Role):
     ]
 
 
+def lockouts() -> list[dict]:
+    """Accounts and addresses over the failure limit (lockouts count per account and per address)."""
+    from axes.models import AccessAttempt
+    from django.conf import settings
+    from django.db.models import Max, Sum
+
+    rows = []
+    for field, kind in (("username", "account"), ("ip_address", "address")):
+        grouped = (AccessAttempt.objects.exclude(**{field: None}).exclude(**{field: ""}).values(field)
+                   .annotate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
+                   .filter(failures__gte=settings.AXES_FAILURE_LIMIT).order_by("-last"))
+        for row in grouped:
+            rows.append({"kind": kind, "value": row[field], "failures": row["failures"], "last": row["last"],
+                         "username": row[field] if kind == "account" else "",
+                         "ip": row[field] if kind == "address" else ""})
+    return rows
+
+
 def unlock(username: str, ip: str) -> int:
     """Lift a lockout (by user name and/or address); recorded in the audit trail."""
     from axes.models import AccessAttempt

@@ -214,11 +214,7 @@ class LockedAccounts(View):
 
     def get(self, request):
         self._check(request)
-        from axes.models import AccessAttempt
-        from django.conf import settings
-
-        attempts = AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT).order_by("-attempt_time")
-        return render(request, "core/locked_accounts.html", {"attempts": attempts})
+        return render(request, "core/locked_accounts.html", {"lockouts": services.lockouts()})
 
     def post(self, request):
         self._check(request)
