@@ -26,6 +26,13 @@ class BilgeViewSetMixin:
             qs = qs.select_related(*self.select_related)
         return qs.order_by(*self.ordering)
 
+    def filter_queryset(self, queryset):
+        # Filters (including "archived: no" by default) narrow lists; a record's own route finds it
+        # whether archived or not.
+        if getattr(self, "action", None) not in (None, "list"):
+            return queryset
+        return super().filter_queryset(queryset)
+
     def _checked_save(self, serializer, action):
         instance = serializer.instance
         model = self.queryset.model

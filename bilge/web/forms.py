@@ -12,8 +12,9 @@ class BilgeModelForm(forms.ModelForm):
         self.request = request
         super().__init__(*args, **kwargs)
         user = getattr(request, "user", None)
+        self._limit_institution(user)
         for name, field in self.fields.items():
-            if isinstance(field, forms.ModelChoiceField) and user is not None:
+            if isinstance(field, forms.ModelChoiceField) and user is not None and not field.disabled:
                 model = field.queryset.model
                 if hasattr(model.objects, "visible_to"):
                     qs = model.objects.visible_to(user, "view")
@@ -36,6 +37,21 @@ class BilgeModelForm(forms.ModelForm):
                 widget.format = "%d.%m.%Y"
                 widget.attrs.setdefault("placeholder", _("dd.mm.yyyy"))
                 widget.attrs.setdefault("inputmode", "numeric")
+
+    def _limit_institution(self, user):
+        """Staff work in their own institution: preset and fixed, not a choice."""
+        field = self.fields.get("institution")
+        if field is None or user is None or getattr(user, "is_superuser", False):
+            return
+        from bilge.core.permissions import person_of
+
+        person = person_of(user)
+        if person is None:
+            return
+        field.queryset = field.queryset.model.objects.filter(pk=person.institution_id)
+        if not getattr(self.instance, "institution_id", None):
+            self.initial["institution"] = person.institution_id
+        field.disabled = True
 
     def full_clean(self):
         super().full_clean()
