@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 NODE = ROOT / "assets" / "node_modules"
 DEST = ROOT / "bilge" / "web" / "static" / "vendor"
 FILES = {
-    "bootstrap": ["dist/css/bootstrap.min.css", "dist/js/bootstrap.bundle.min.js"],
+    # The source maps are referenced from the minified files: collectstatic's manifest needs them.
+    "bootstrap": ["dist/css/bootstrap.min.css", "dist/css/bootstrap.min.css.map",
+                  "dist/js/bootstrap.bundle.min.js", "dist/js/bootstrap.bundle.min.js.map"],
     "htmx.org": ["dist/htmx.min.js"],
 }
 

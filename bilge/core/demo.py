@@ -141,6 +141,11 @@ def generate(scale: str = "small", preset: str = "kocaeli", seed: int = 1) -> De
             unit.manager_id = by_reg[manager.registration_no]
             to_update.append(unit)
     Unit.objects.bulk_update(to_update, ["manager"], batch_size=500)
+    from django.db import connection
+
+    if connection.vendor == "postgresql":  # fresh statistics after a bulk load, or the planner guesses
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE core_person, core_unit, core_auditentry")
     return DemoResult(institution, len(units), Person.objects.filter(institution=institution).count(), created=True)
 
 

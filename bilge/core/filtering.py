@@ -10,6 +10,22 @@ from bilge.core.turkish import fold
 class BaseFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
 
+    @property
+    def form(self):
+        form = super().form
+        if not getattr(form, "_bilge_styled", False):
+            from django import forms
+
+            from bilge.web.widgets import FastSelect
+
+            for field in form.fields.values():
+                if isinstance(field.widget, forms.Select) and not isinstance(field.widget, forms.SelectMultiple):
+                    field.widget = FastSelect(attrs={"class": "form-select"}, choices=field.widget.choices)
+                elif not isinstance(field.widget, forms.CheckboxInput):
+                    field.widget.attrs.setdefault("class", "form-control")
+            form._bilge_styled = True
+        return form
+
     def search(self, queryset, name, value):
         for word in fold(value).split()[:8]:
             queryset = queryset.filter(search_text__contains=word)

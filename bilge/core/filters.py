@@ -4,12 +4,13 @@ from django.utils.translation import gettext_lazy as _
 from bilge.core.filtering import ArchivableFilterSet, BaseFilterSet
 from bilge.core.models import AuditEntry, Delegation, Duty, Institution, Person, Position, Regulation, Role, RoleAssignment, Unit
 from bilge.core.permissions import MODULES
+from bilge.core.turkish import order_by_turkish
 
 
 def _units(request):
     if request is None:
         return Unit.objects.none()
-    return Unit.objects.visible_to(request.user, "view").filter(archived_at__isnull=True).order_by("name")
+    return order_by_turkish(Unit.objects.visible_to(request.user, "view").filter(archived_at__isnull=True), "name")
 
 
 class InstitutionFilterSet(ArchivableFilterSet):

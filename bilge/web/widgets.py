@@ -2,6 +2,8 @@
 
 from django import forms
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 
 class AutocompleteSelect(forms.Select):
@@ -29,3 +31,19 @@ class AutocompleteSelect(forms.Select):
         for index, obj in enumerate(queryset):
             options.append(self.create_option(name, str(obj.pk), str(obj), True, index))
         return [(None, options, 0)]
+
+
+class FastSelect(forms.Select):
+    """A select rendered in one pass instead of one template per option: filter dropdowns hold
+    hundreds of units, and per-option templates cost tens of milliseconds per page."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = self.build_attrs(self.attrs, attrs)
+        selected = {str(v) for v in (value if isinstance(value, (list, tuple)) else [value]) if v is not None}
+        options = format_html_join(
+            "", '<option value="{}"{}>{}</option>',
+            ((key, mark_safe(" selected") if str(key) in selected else "", label)
+             for key, label in ((str(k if not hasattr(k, "value") else k.value), lbl) for k, lbl in self.choices)),
+        )
+        attr_html = format_html_join("", ' {}="{}"', ((k, v) for k, v in attrs.items() if v not in (None, False)))
+        return format_html('<select name="{}"{}>{}</select>', name, attr_html, options)

@@ -21,8 +21,9 @@ POSTGRES_TRIGGERS = [
        FOR EACH STATEMENT EXECUTE FUNCTION core_auditentry_append_only()""",
 ]
 POSTGRES_INDEXES = [
-    'CREATE INDEX IF NOT EXISTS person_name_tr ON core_person (last_name COLLATE "tr-TR-x-icu", '
-    'first_name COLLATE "tr-TR-x-icu", id)',
+    # The default person list: current people of an institution in Turkish alphabetical order.
+    'CREATE INDEX IF NOT EXISTS person_name_tr ON core_person (institution_id, last_name COLLATE "tr-TR-x-icu", '
+    'first_name COLLATE "tr-TR-x-icu", id) WHERE archived_at IS NULL',
     'CREATE INDEX IF NOT EXISTS unit_name_tr ON core_unit (name COLLATE "tr-TR-x-icu", id)',
 ]
 POSTGRES_TRGM = [

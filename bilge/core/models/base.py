@@ -4,7 +4,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bilge.core.audit import record
+from bilge.core.audit import record, remember_loaded
 from bilge.core.permissions import RestrictedQuerySet
 from bilge.core.turkish import fold
 
@@ -49,6 +49,12 @@ class BaseModel(TimestampMixin, SearchMixin, models.Model):
 
     class Meta:
         abstract = True
+
+    @classmethod
+    def from_db(cls, db, field_names, values, *args, **kwargs):
+        instance = super().from_db(db, field_names, values, *args, **kwargs)
+        remember_loaded(instance, field_names, values)
+        return instance
 
     def save(self, *args, **kwargs):
         if self.search_fields:

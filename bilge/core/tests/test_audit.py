@@ -144,3 +144,23 @@ def _drop_guard():
             cursor.execute("DROP TRIGGER IF EXISTS core_auditentry_no_delete")
         else:
             cursor.execute("ALTER TABLE core_auditentry DISABLE TRIGGER USER")
+
+
+def test_in_place_change_of_a_json_field_is_recorded(db):
+    from bilge.core.models import Role
+
+    role = Role.objects.create(name="Okur", grants=["org.view"])
+    role = Role.objects.get(pk=role.pk)  # loaded from the database: the before image comes from the load
+    role.grants.append("org.export")
+    role.save()
+    assert entries_for(role)[-1].changes == {"grants": [["org.view"], ["org.view", "org.export"]]}
+
+
+def test_before_image_is_the_stored_row_for_an_instance_built_by_hand(org):
+    person = org["people"]["cagri"]
+    stale = Person(pk=person.pk, institution=person.institution, registration_no=person.registration_no,
+                   first_name="Çağrı", last_name="Öztürk", unit=person.unit, title="Şef",
+                   created_at=person.created_at)
+    stale._state.adding = False
+    stale.save()
+    assert entries_for(person)[-1].changes["title"] == ["", "Şef"]

@@ -1,0 +1,275 @@
+"""`make bench`: metro-scale data in PostgreSQL, the production server, many repetitions.
+
+Measures (p50/p95/p99 over many requests, after a warm-up):
+  * the person list page (HTML) and the person API: whole institution sorted by name at page 50,
+    and filtered by a department with its sub-units, sorted by name;
+  * Turkish free-text search over people (API and HTML), with different case;
+  * the extra cost of the audit trail per save (same save with and without the trail).
+Writes bench/RESULTS.md with the date, the machine and the data sizes.
+
+Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/bilge_bench — the
+database is dropped and recreated unless BENCH_REUSE=1), BENCH_REPEAT (default 300).
+"""
+
+from __future__ import annotations
+
+import datetime
+import http.client
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bilge_bench")
+REPEAT = int(os.environ.get("BENCH_REPEAT", "300"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+TARGETS = {"api": 50.0, "search": 50.0, "html": 100.0, "audit": 2.0}
+
+
+def sh(*args, env=None, check=True, capture=False):
+    result = subprocess.run(args, env=env, check=check, text=True,
+                            capture_output=capture)
+    return result.stdout if capture else None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def base_env(data_dir: Path) -> dict:
+    env = dict(os.environ)
+    env.update({
+        "DATABASE_URL": DB_URL, "BILGE_DATA_DIR": str(data_dir), "BILGE_PROFILE": "production",
+        "SECRET_KEY": "bench-" + "x" * 60, "ALLOWED_HOSTS": "127.0.0.1,localhost", "BILGE_BEHIND_PROXY": "true",
+        "BILGE_LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "bilge.settings",
+    })
+    return env
+
+
+def prepare_database(env: dict) -> dict:
+    name = DB_URL.rsplit("/", 1)[1]
+    admin = DB_URL.rsplit("/", 1)[0] + "/postgres"
+    if not os.environ.get("BENCH_REUSE"):
+        sh("psql", admin, "-qc", f"DROP DATABASE IF EXISTS {name}")
+        sh("psql", admin, "-qc", f"CREATE DATABASE {name}")
+    bilge = str(BIN / "bilge")
+    sh(bilge, "migrate", "--noinput", "-v0", env=env)
+    started = time.perf_counter()
+    sh(bilge, "demo", "--scale", "metro", env=env)
+    generate_seconds = time.perf_counter() - started
+    sh(bilge, "collectstatic", "--noinput", "-v0", env=env)
+    # Session and token of a user who sees the whole institution.
+    code = """
+import json
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.backends.db import SessionStore
+from rest_framework.authtoken.models import Token
+from bilge.core.models import Institution, Person, Role, RoleAssignment, Unit
+from bilge.core.turkish import fold
+inst = Institution.objects.get(slug="kocaeli")
+User = get_user_model()
+user, _ = User.objects.get_or_create(username="bench")
+role, _ = Role.objects.get_or_create(name="bench", defaults={"grants": ["org.view", "org.export"]})
+RoleAssignment.objects.get_or_create(user=user, role=role, scope="institution", institution=inst)
+s = SessionStore()
+s["_auth_user_id"] = str(user.pk)
+s["_auth_user_backend"] = "bilge.core.auth.UsernameOrEmailBackend"
+s["_auth_user_hash"] = user.get_session_auth_hash()
+s.set_expiry(3600 * 24)
+s.create()
+token, _ = Token.objects.get_or_create(user=user)
+dept = Unit.objects.filter(institution=inst, kind="daire_baskanligi", is_it=False).order_by("pk").first()
+sample = list(Person.objects.filter(institution=inst).order_by("pk").values_list("first_name", "last_name")[:2000:97])
+print(json.dumps({"session": s.session_key, "token": token.key, "dept": dept.pk,
+                  "people": Person.objects.filter(institution=inst).count(),
+                  "units": Unit.objects.filter(institution=inst).count(),
+                  "dept_people": Person.objects.filter(unit_id__in=Unit.objects.descendant_ids(dept.pk)).count(),
+                  "audit_entries": __import__("bilge.core.models", fromlist=["AuditEntry"]).AuditEntry.objects.count(),
+                  "sample": sample}))
+"""
+    out = sh(str(BIN / "bilge"), "shell", "-c", code, env=env, capture=True)
+    info = json.loads(out.strip().splitlines()[-1])
+    info["generate_seconds"] = generate_seconds
+    return info
+
+
+def percentile(values, p):
+    values = sorted(values)
+    k = (len(values) - 1) * p / 100
+    f, c = int(k), min(int(k) + 1, len(values) - 1)
+    return values[f] + (values[c] - values[f]) * (k - f)
+
+
+def measure(port, path, headers, repeat=REPEAT):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    times = []
+    for i in range(repeat + 20):
+        t0 = time.perf_counter()
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        body = response.read()
+        elapsed = (time.perf_counter() - t0) * 1000
+        if response.status != 200:
+            raise SystemExit(f"{path}: HTTP {response.status}: {body[:300]!r}")
+        if i >= 20:  # warm-up
+            times.append(elapsed)
+    conn.close()
+    return {"p50": percentile(times, 50), "p95": percentile(times, 95), "p99": percentile(times, 99),
+            "n": len(times)}
+
+
+def measure_many(port, paths, headers):
+    """Cycle through several paths (different search words), pooled."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    times = []
+    for i in range(REPEAT + 20):
+        path = paths[i % len(paths)]
+        t0 = time.perf_counter()
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise SystemExit(f"{path}: HTTP {response.status}: {body[:300]!r}")
+        if i >= 20:
+            times.append((time.perf_counter() - t0) * 1000)
+    conn.close()
+    return {"p50": percentile(times, 50), "p95": percentile(times, 95), "p99": percentile(times, 99),
+            "n": len(times)}
+
+
+def audit_overhead(env):
+    code = f"""
+import json, time
+from bilge.core import audit
+from bilge.core.models import Person
+people = list(Person.objects.filter(institution__slug="kocaeli").order_by("pk")[:{REPEAT}])
+def run(enabled):
+    times = []
+    for i, p in enumerate(people):
+        p.title = ("Uzman " if enabled else "Tekniker ") + str(i) + str(time.time_ns())
+        t0 = time.perf_counter()
+        if enabled:
+            p.save()
+        else:
+            with audit.suspended():
+                p.save()
+        times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    return times
+with_trail, without = run(True), run(False)
+with_trail2, without2 = run(True), run(False)
+w = sorted(with_trail + with_trail2); wo = sorted(without + without2)
+med = lambda xs: xs[len(xs)//2]
+p95 = lambda xs: xs[int(len(xs)*0.95)]
+print(json.dumps({{"with_p50": med(w), "without_p50": med(wo), "with_p95": p95(w), "without_p95": p95(wo), "n": len(w)}}))
+"""
+    out = sh(str(BIN / "bilge"), "shell", "-c", code, env=env, capture=True)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def machine():
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    pg = sh("psql", DB_URL, "-Atc", "SHOW server_version", capture=True).strip()
+    return f"{os.cpu_count()} cores, {cpu}, {mem:.0f} GiB RAM, {platform.system()} {platform.release()}, " \
+           f"Python {platform.python_version()}, PostgreSQL {pg}"
+
+
+def main() -> int:
+    data_dir = Path(tempfile.mkdtemp(prefix="bilge-bench-"))
+    env = base_env(data_dir)
+    print("Preparing metro data in PostgreSQL (this takes a few minutes)…", flush=True)
+    info = prepare_database(env)
+    port = free_port()
+    server = subprocess.Popen(
+        [str(BIN / "gunicorn"), "bilge.wsgi", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
+        env=env)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        web = {"Cookie": f"sessionid={info['session']}", "X-Forwarded-Proto": "https", "Host": "127.0.0.1"}
+        api = {"Authorization": f"Token {info['token']}", "X-Forwarded-Proto": "https", "Host": "127.0.0.1",
+               "Accept": "application/json"}
+        dept = info["dept"]
+        words = []
+        for first, last in info["sample"][:10]:
+            words += [first.upper(), last.lower()]
+        from urllib.parse import quote
+
+        results = {
+            "HTML list, whole institution, sorted by name, page 50": ("html", measure(port, "/org/people/?sort=name&page=50", web)),
+            "HTML list, one department with sub-units, sorted by name": ("html", measure(port, f"/org/people/?unit={dept}&subunits=on&sort=name&page=2", web)),
+            "HTML search (Turkish, mixed case)": ("html", measure_many(port, [f"/org/people/?q={quote(w)}" for w in words], web)),
+            "API list, whole institution, sorted by name, page 50": ("api", measure(port, "/api/people/?page=50", api)),
+            "API list, one department with sub-units": ("api", measure(port, f"/api/people/?unit={dept}&subunits=true", api)),
+            "API search (Turkish, mixed case)": ("search", measure_many(port, [f"/api/people/?q={quote(w)}" for w in words], api)),
+        }
+    finally:
+        server.terminate()
+        server.wait(10)
+    overhead = audit_overhead(env)
+    write_results(info, results, overhead)
+    shutil.rmtree(data_dir, ignore_errors=True)
+    return 0
+
+
+def write_results(info, results, overhead):
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "# Benchmark results", "",
+        f"- Date: {now}",
+        f"- Machine: {machine()}",
+        f"- Data: {info['units']} units, {info['people']:,} people in the institution "
+        f"(department used for the unit filter: {info['dept_people']:,} people with its sub-units), "
+        f"{info['audit_entries']:,} audit entries; generated by `bilge demo --scale metro` in "
+        f"{info['generate_seconds']:.0f} s",
+        f"- Server: gunicorn, {WORKERS} sync workers, BILGE_PROFILE=production, one client on the same machine, "
+        f"{REPEAT} requests per line after 20 warm-up requests, keep-alive",
+        "",
+        "| measurement | p50 ms | p95 ms | p99 ms | target (p95) | met |",
+        "|---|---:|---:|---:|---:|:---:|",
+    ]
+    for name, (kind, r) in results.items():
+        target = TARGETS[kind]
+        lines.append(f"| {name} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | ≤ {target:.0f} ms | "
+                     f"{'yes' if r['p95'] <= target else '**no**'} |")
+    extra = overhead["with_p50"] - overhead["without_p50"]
+    extra95 = overhead["with_p95"] - overhead["without_p95"]
+    lines.append(f"| Audit trail: extra cost per save (median; p95 difference {extra95:.2f} ms) | {extra:.2f} | "
+                 f"{extra95:.2f} | | ≤ 2 ms | {'yes' if extra <= TARGETS['audit'] else '**no**'} |")
+    lines += [
+        "",
+        f"Save of a person: {overhead['without_p50']:.2f} ms without the trail, {overhead['with_p50']:.2f} ms with it "
+        f"(median of {overhead['n']} saves each; the trail adds the before-image read, the chain lock and the entry).",
+        "",
+        "Run it again with `make bench` (BENCH_REPEAT, BENCH_WORKERS, BENCH_DATABASE_URL; BENCH_REUSE=1 keeps the data).",
+        "",
+    ]
+    (ROOT / "bench" / "RESULTS.md").write_text("\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
