@@ -12,6 +12,24 @@ def _data_dir(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "files"
 
 
+@pytest.fixture(autouse=True)
+def _audit_trail_flushable(request):
+    """Transactional and live-server tests end with a flush that the append-only audit trail
+    refuses; empty it first (see bilge.testing.empty_audit_trail)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames))
+    if not transactional:
+        yield
+        return
+    # Set the database up inside this fixture, so this teardown runs before Django's flush.
+    request.getfixturevalue("transactional_db")
+    yield
+    from bilge.testing import empty_audit_trail
+
+    empty_audit_trail()
+
+
 @pytest.fixture
 def org(db):
     """Institution → IT department (BİDB) with a service, and Fen İşleri with a branch."""

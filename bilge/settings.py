@@ -100,6 +100,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "bilge.web.context_processors.navigation",
             ],
+            # Turkish-aware replacements of default filters (capfirst).
+            "builtins": ["bilge.web.templatetags.bilge"],
         },
     }
 ]

@@ -3,6 +3,7 @@ model drives the HTML list, the API and the export; only declared fields can be 
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from bilge.core.turkish import fold
 
@@ -34,7 +35,7 @@ class BaseFilterSet(django_filters.FilterSet):
 
 class ArchivableFilterSet(BaseFilterSet):
     archived = django_filters.ChoiceFilter(
-        method="filter_archived", label=_("Archive"), empty_label=None,
+        method="filter_archived", label=pgettext_lazy("filter", "Archive"), empty_label=None,
         choices=[("no", _("current records")), ("yes", _("archived records")), ("all", _("all records"))],
     )
 

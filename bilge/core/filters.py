@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from bilge.core.filtering import ArchivableFilterSet, BaseFilterSet
@@ -36,7 +37,8 @@ class PositionFilterSet(ArchivableFilterSet):
 
 class PersonFilterSet(ArchivableFilterSet):
     unit = django_filters.ModelChoiceFilter(queryset=_units, label=_("unit"))
-    subunits = django_filters.BooleanFilter(method="filter_subunits", label=_("include sub-units"))
+    subunits = django_filters.BooleanFilter(method="filter_subunits", label=_("include sub-units"),
+                                            widget=forms.CheckboxInput)
 
     class Meta:
         model = Person

@@ -59,3 +59,14 @@ def test_database_orders_and_searches_turkish(org):
     assert search("ılgaz") == {"Ilgaz"}
     assert search("ILGAZ") == {"Ilgaz"}
     assert search("çağrı öztürk") == {"Çağrı"}
+
+
+def test_capfirst_in_templates_is_turkish_aware():
+    from django.template import engines
+    from django.utils import translation
+
+    template = engines["django"].from_string("{{ a|capfirst }} {{ b|capfirst }}")
+    with translation.override("tr"):
+        assert template.render({"a": "ilgili birim", "b": "ışık"}) == "İlgili birim Işık"
+    with translation.override("en"):
+        assert template.render({"a": "item", "b": "ışık"}) == "Item Işık"
