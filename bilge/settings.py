@@ -17,6 +17,7 @@ TESTING = PROFILE == "test" or "pytest" in sys.modules
 DEBUG = PROFILE == "development"
 
 DATA_DIR = Path(env("BILGE_DATA_DIR")).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)  # the embedded database and the task queue live here
 MEDIA_ROOT = DATA_DIR / "files"  # outside the web root; served only through permission-checked views
 MEDIA_URL = "/files/"
 STATIC_ROOT = DATA_DIR / "static"
@@ -124,7 +125,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file (not memory) so that a separate worker process in the tests sees the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 else:
-    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

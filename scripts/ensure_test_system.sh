@@ -1,6 +1,6 @@
 #!/bin/sh
-# System packages the tests need: Chromium for the browser tests, gettext for the
-# translation checks. Installed from Debian when missing (root, as on CI); otherwise the
+# System packages the tests need: Chromium for the browser tests (the translation checks use
+# polib, no gettext binaries). Installed from Debian when missing (root, as on CI); otherwise the
 # browser tests say why they skip.
 set -e
 need=""

@@ -2,9 +2,9 @@
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from bilge.api.auth import TokenView
 from bilge.core.api.urls import ROUTES as CORE_ROUTES
 
 class Router(DefaultRouter):
@@ -25,6 +25,6 @@ for prefix, viewset in CORE_ROUTES:
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("token/", obtain_auth_token, name="api-token"),
+    path("token/", TokenView.as_view(), name="api-token"),
     path("", include(router.urls)),
 ]

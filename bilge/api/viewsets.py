@@ -5,6 +5,7 @@ from django.db import transaction
 from rest_framework import viewsets
 from rest_framework.exceptions import PermissionDenied
 
+from bilge.core import audit
 from bilge.core.permissions import authorize
 from bilge.web.generic import _on_behalf
 
@@ -12,7 +13,25 @@ ACTION_BY_METHOD = {"GET": "view", "HEAD": "view", "OPTIONS": "view", "POST": "a
                     "PATCH": "change", "DELETE": "delete"}
 
 
-class BilgeViewSetMixin:
+class AuditedAPIMixin:
+    """Token authentication happens inside the view, after the middleware set the audit context:
+    name the authenticated user for the writes of this request."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        user = request.user
+        if user is not None and user.is_authenticated:
+            self._audit_token = audit.set_context(user_id=user.pk, user_label=audit.user_label(user))
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        token = getattr(self, "_audit_token", None)
+        if token is not None:
+            audit.reset_context(token)
+            self._audit_token = None
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class BilgeViewSetMixin(AuditedAPIMixin):
     select_related: tuple = ()
     ordering: tuple = ("pk",)
 

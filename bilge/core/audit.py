@@ -102,6 +102,16 @@ def acting_as(user, *, source: str | None = None, ip: str | None = None, on_beha
         yield ctx
 
 
+def set_context(**fields):
+    """Replace parts of the context until ``reset_context(token)`` (for frameworks whose request
+    cycle is not one ``with`` block, e.g. DRF authenticating inside the view)."""
+    return _context.set(replace(current_context(), **fields))
+
+
+def reset_context(token) -> None:
+    _context.reset(token)
+
+
 @contextlib.contextmanager
 def suspended():
     """No entries in the block. Only for restoring a backup, whose entries come with it."""
@@ -113,7 +123,7 @@ def suspended():
 
 def is_audited(model) -> bool:
     meta = model._meta
-    if meta.app_label in EXCLUDED_APPS or meta.proxy and False:
+    if meta.app_label in EXCLUDED_APPS:
         return False
     if getattr(model, "audit_exclude", False):
         return False
@@ -156,32 +166,30 @@ def _jsonable(value):
 
 
 def snapshot(instance) -> dict:
-    """The tracked field values of an instance, keyed by field name, JSON-ready."""
-    masked = _masked_fields(type(instance))
-    data = {}
-    for field in _tracked_fields(type(instance)):
-        value = getattr(instance, field.attname)
-        data[field.name] = MASK if (field.name in masked and value not in (None, "")) else _jsonable(value)
-    return data
+    """The tracked field values of an instance, keyed by field name, JSON-ready (unmasked: only
+    ``diff`` output is stored, and it masks)."""
+    return {field.name: _jsonable(getattr(instance, field.attname)) for field in _tracked_fields(type(instance))}
 
 
 def _row_snapshot(model, row: dict) -> dict:
-    masked = _masked_fields(model)
-    data = {}
-    for field in _tracked_fields(model):
-        value = row.get(field.attname)
-        data[field.name] = MASK if (field.name in masked and value not in (None, "")) else _jsonable(value)
-    return data
+    return {field.name: _jsonable(row.get(field.attname)) for field in _tracked_fields(model)}
 
 
-def diff(before: dict | None, after: dict | None) -> dict:
+def _mask(value):
+    return MASK if value not in (None, "") else value
+
+
+def diff(before: dict | None, after: dict | None, model=None) -> dict:
+    """Field-level [before, after] pairs of what changed; masked fields show that they changed
+    (and whether they were empty) but never their values."""
     before = before or {}
     after = after or {}
+    masked = _masked_fields(model) if model is not None else GLOBAL_MASKED_FIELDS
     changes = {}
     for key in sorted(set(before) | set(after)):
         old, new = before.get(key), after.get(key)
-        if old != new or (old == MASK and new == MASK and key in after and key in before and False):
-            changes[key] = [old, new]
+        if old != new:
+            changes[key] = [_mask(old), _mask(new)] if key in masked else [old, new]
     return changes
 
 
@@ -262,7 +270,7 @@ def write_entries(entries: list, using: str = "default") -> None:
     if not entries:
         return
     conn = connections[using]
-    with transaction.atomic(using=using, savepoint=conn.in_atomic_block and False):
+    with transaction.atomic(using=using, savepoint=False):
         prev = _lock_chain(using)
         for entry in entries:
             entry.prev_hash = prev
@@ -367,7 +375,7 @@ def on_post_save(sender, instance, created, raw=False, using=None, update_fields
         before = {k: v for k, v in before.items() if k in names}
     # The saved state is the before image of the next save of this instance.
     instance._audit_loaded = {f.attname: _frozen(getattr(instance, f.attname)) for f in sender._meta.concrete_fields}
-    changes = diff(before, after)
+    changes = diff(before, after, sender)
     if not created and not changes:
         return
     action = "create" if created or before is None else "update"
@@ -377,7 +385,7 @@ def on_post_save(sender, instance, created, raw=False, using=None, update_fields
 def on_post_delete(sender, instance, using=None, origin=None, **kwargs):
     if not is_audited(sender) or not current_context().enabled:
         return
-    record("delete", instance, diff(snapshot(instance), None), using=using)
+    record("delete", instance, diff(snapshot(instance), None, sender), using=using)
 
 
 def on_m2m_changed(sender, instance, action, reverse, model, pk_set, using=None, **kwargs):
@@ -422,7 +430,7 @@ class AuditedQuerySet(models.QuerySet):
                         name = tracked[attname].name
                         old, new = _jsonable(row.get(attname)), _jsonable(after.get(attname))
                         if old != new:
-                            changes[name] = [MASK, MASK] if name in masked else [old, new]
+                            changes[name] = [_mask(old), _mask(new)] if name in masked else [old, new]
                     if changes:
                         entries.append(_new_entry("update", object_type_of(model), row["pk"],
                                                   f"{model._meta.verbose_name} #{row['pk']}", changes, ctx))
@@ -437,7 +445,7 @@ class AuditedQuerySet(models.QuerySet):
             created = super().bulk_create(objs, *args, **kwargs)
             ctx = current_context()
             write_entries(
-                [_new_entry("create", object_type_of(model), o.pk, _safe_repr(o), diff(None, snapshot(o)), ctx)
+                [_new_entry("create", object_type_of(model), o.pk, _safe_repr(o), diff(None, snapshot(o), model), ctx)
                  for o in created],
                 using=self.db,
             )
@@ -462,7 +470,7 @@ class AuditedQuerySet(models.QuerySet):
                 for name, attname in zip(fields, attnames, strict=True):
                     old, new = _jsonable(row.get(attname)), _jsonable(getattr(obj, attname))
                     if old != new:
-                        changes[name] = [MASK, MASK] if name in masked else [old, new]
+                        changes[name] = [_mask(old), _mask(new)] if name in masked else [old, new]
                 if changes:
                     entries.append(_new_entry("update", object_type_of(model), obj.pk, _safe_repr(obj), changes, ctx))
             write_entries(entries, using=self.db)

@@ -1,6 +1,6 @@
 """Demo and scale data: a seed preset plus generated departments and people with Turkish names.
 
-small: about 40 units and 300 people; metro: 400 units and 30,000 people. Deterministic (seeded),
+small: about 60 units and 300 people; metro: about 450 units and 30,000 people. Deterministic (seeded),
 bulk-inserted (and still audited: AuditedQuerySet.bulk_create records every row)."""
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ SCALES = {
     "small": {"departments": 12, "branches": 2, "sections": 1, "people": 300},
     "metro": {"departments": 34, "branches": 4, "sections": 2, "people": 30_000},
 }
-DEMO_PASSWORD_FILE = "demo-users.txt"
 
 
 @dataclass

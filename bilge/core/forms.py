@@ -72,9 +72,17 @@ class RoleForm(BilgeModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["rights"].choices = [
-            (f"{m}.{a}", f"{m_label} — {a_label}") for m, m_label in MODULES.items() for a, a_label in ACTIONS.items()
-        ]
+        everything = _("every module")
+        every_action = _("every action")
+        choices = [("*.*", f"{everything} — {every_action}")]
+        choices += [(f"*.{a}", f"{everything} — {a_label}") for a, a_label in ACTIONS.items()]
+        choices += [(f"{m}.*", f"{m_label} — {every_action}") for m, m_label in MODULES.items()]
+        choices += [(f"{m}.{a}", f"{m_label} — {a_label}") for m, m_label in MODULES.items()
+                    for a, a_label in ACTIONS.items()]
+        known = {value for value, _label in choices}
+        # Rights stored earlier that are not offered any more stay visible (and kept when saving).
+        choices += [(g, g) for g in (self.instance.grants or []) if g not in known]
+        self.fields["rights"].choices = choices
         self.fields["rights"].initial = self.instance.grants if self.instance.pk else []
 
     def save(self, commit=True):

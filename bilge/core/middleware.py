@@ -12,10 +12,12 @@ from bilge.core import audit
 
 
 def client_ip(request) -> str | None:
+    """The client's address. Behind our reverse proxy, the address the proxy appended to
+    X-Forwarded-For (the last entry): earlier entries come from the client and can be forged."""
     if settings.AXES_IPWARE_PROXY_COUNT:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
         if forwarded:
-            return forwarded.split(",")[0].strip()
+            return forwarded[-1]
     return request.META.get("REMOTE_ADDR")
 
 

@@ -10,7 +10,8 @@ RoleAssignment gives a role to a user with a scope:
 * ``institution``  everything of the institution.
 
 Each model says where its scopes point with ``scope_paths`` (paths to an institution, a unit, an
-owning person and a handling service). ``Model.objects.visible_to(user, action)`` turns the
+owning person and a handling service). The path "*" marks installation-wide records (the audit
+trail, roles): an institution-scope right covers all of them. ``Model.objects.visible_to(user, action)`` turns the
 user's assignments — and those of people the user deputises for (vekalet) — into one filter;
 ``can(user, action, obj)`` evaluates the same scopes on one object. Every HTML view, API
 endpoint and export goes through them.
@@ -50,6 +51,7 @@ MODULES = {
     "procurement": _("Procurement and contracts"),
     "projects": _("Projects"),
     "reports": _("Reports"),
+    "integrations": _("Integrations"),
 }
 
 SCOPE_OWN = "own"
@@ -189,6 +191,8 @@ def _grant_q(user, model, grant: Grant) -> Q | None:
     scope = grant.scope
     if scope == SCOPE_INSTITUTION:
         path = _path(model, "institution")
+        if path == "*":
+            return Q()
         if path is None or grant.institution_id is None:
             return None
         return Q(**{path: grant.institution_id})
@@ -222,8 +226,11 @@ def scope_filter(user, model, action: str, module: str | None = None) -> Q | Non
     combined = None
     for grant in grants_for(user, module, action):
         q = _grant_q(user, model, grant)
-        if q is not None:
-            combined = q if combined is None else combined | q
+        if q is None:
+            continue
+        if not q:  # everything
+            return Q()
+        combined = q if combined is None else combined | q
     return combined
 
 
@@ -253,6 +260,8 @@ def _grant_allows(user, obj, grant: Grant) -> bool:
     scope = grant.scope
     if scope == SCOPE_INSTITUTION:
         path = _path(model, "institution")
+        if path == "*":
+            return True
         return path is not None and grant.institution_id is not None and _resolve(obj, path) == grant.institution_id
     if scope == SCOPE_OWN:
         path = _path(model, "owner")

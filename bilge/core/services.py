@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from bilge.core import audit
 from bilge.core.models import Delegation, Duty, Institution, Person, Position, Regulation, Role, Unit
-from bilge.core.permissions import MODULES, authorize, can
+from bilge.core.permissions import MODULES, authorize
 
 PRESET_DIR = Path(__file__).resolve().parent / "presets"
 PRESETS = ("denizli", "defne", "izmir", "kocaeli", "batman")
@@ -34,11 +34,20 @@ class LoadResult:
 
 
 def read_preset(name: str) -> dict:
-    path = PRESET_DIR / f"{name}.yaml"
-    if name not in PRESETS or not path.exists():
-        raise ValueError(_("Unknown preset %(name)s. Choose one of: %(names)s")
+    """A built-in preset by name, or an institution's own preset file (same format, see
+    presets/FORMAT.md) by path."""
+    path = Path(name) if name.endswith((".yaml", ".yml")) else PRESET_DIR / f"{name}.yaml"
+    if not path.exists() or (path.parent == PRESET_DIR and name not in PRESETS):
+        raise ValueError(_("Unknown preset %(name)s. Choose one of: %(names)s, or give a .yaml file")
                          % {"name": name, "names": ", ".join(PRESETS)})
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ValueError(_("The preset file is not valid YAML: %(error)s") % {"error": exc}) from exc
+    missing = [key for key in ("preset", "institution", "regulation", "units", "duties") if key not in (data or {})]
+    if missing:
+        raise ValueError(_("The preset file lacks: %(keys)s") % {"keys": ", ".join(missing)})
+    return data
 
 
 def _upsert(model, lookup: dict, values: dict, result: LoadResult):
@@ -65,6 +74,7 @@ def load_preset(name: str) -> LoadResult:
     """Create (or bring up to date) an institution, its IT units and every duty of its
     regulation from a preset file. Loading the same preset again changes nothing."""
     data = read_preset(name)
+    name = data["preset"]
     inst = data["institution"]
     institution = Institution.objects.filter(slug=name).first()
     result = LoadResult(institution=institution)
@@ -94,6 +104,8 @@ def load_preset(name: str) -> LoadResult:
                          {"title": reg["title"], "kind": reg.get("kind") or Regulation.Kind.DIRECTIVE,
                           "date": date, "decision": reg.get("decision") or ""}, result)
     for order, item in enumerate(data["duties"], start=1):
+        if item["unit"] not in units:
+            raise ValueError(_("Duty %(ref)s names an unknown unit %(unit)s.") % {"ref": item["ref"], "unit": item["unit"]})
         _upsert(Duty, {"regulation": regulation, "ref": item["ref"]},
                 {"unit": units[item["unit"]], "position": item.get("position") or "", "text": item["text"].strip(),
                  "modules": list(item.get("modules") or []), "is_software": bool(item.get("software", True)),
@@ -109,20 +121,22 @@ def _is_managerial(title: str) -> bool:
 
 # --- roles ----------------------------------------------------------------------------------------
 
+# Built-in roles (data: names and descriptions in Turkish, the institution's language). Created by
+# migration core 0003 and by ensure_builtin_roles(); an administrator may change them later.
 BUILTIN_ROLES = {
-    "Denetçi": ("Reads everything, changes nothing (internal or external auditor).",
+    "Denetçi": ("Her şeyi okur, hiçbir şeyi değiştirmez (iç veya dış denetçi).",
                 ["*.view", "*.export"]),
-    "Birim personeli": ("Every employee: own records.", ["org.view", "servicedesk.view", "servicedesk.add",
-                                                        "assets.view"]),
-    "Birim yöneticisi": ("Head of a unit: sees the unit, approves its requests.",
+    "Birim personeli": ("Kurumun her çalışanı: kendi kayıtları.",
+                        ["org.view", "servicedesk.view", "servicedesk.add", "assets.view"]),
+    "Birim yöneticisi": ("Birim amiri: biriminin kayıtlarını görür, taleplerini onaylar.",
                          ["org.view", "org.export", "servicedesk.view", "servicedesk.approve", "servicedesk.export",
                           "assets.view", "assets.export", "reports.view"]),
-    "BT personeli": ("IT staff: works requests and devices.",
+    "BT personeli": ("Bilgi işlem personeli: talepleri ve cihazları yürütür.",
                      ["org.view", "servicedesk.*", "assets.*", "security.view", "security.add", "security.change",
                       "reports.view", "reports.export"]),
-    "Personel yöneticisi": ("Maintains units, people and delegations.",
+    "Personel yöneticisi": ("Birimleri, personeli ve vekaletleri yönetir.",
                             ["org.view", "org.add", "org.change", "org.delete", "org.export", "org.personal"]),
-    "Sistem yöneticisi": ("Administers users, roles and the audit trail.",
+    "Sistem yöneticisi": ("Kullanıcıları, rolleri ve denetim izini yönetir.",
                           ["admin.*", "audit.view", "audit.export", "org.*"]),
 }
 
@@ -144,13 +158,7 @@ def reveal_tc_kimlik(user, person: Person) -> str:
     allowed, principal = authorize(user, "personal", person)
     if not allowed:
         raise PermissionError(_("You may not see this personal data."))
-    on_behalf = None
-    if principal and principal != user.pk:
-        from django.contrib.auth import get_user_model
-
-        on_behalf = get_user_model().objects.get(pk=principal)
-    ctx = audit.current_context()
-    with audit.acting_as(user, ip=ctx.ip, source=ctx.source, on_behalf_of=on_behalf):
+    with _acting_for(user, principal):
         audit.record("view_personal", person, {"field": "tc_kimlik"})
     return person.tc_kimlik
 
@@ -165,13 +173,28 @@ def open_person_exit_blockers(person: Person) -> list[str]:
 
 @transaction.atomic
 def archive(obj, user, reason: str = "") -> None:
-    if not can(user, "delete", obj):
+    allowed, principal = authorize(user, "delete", obj)
+    if not allowed:
         raise PermissionError(_("You may not archive this record."))
     if isinstance(obj, Unit) and obj.people.filter(archived_at__isnull=True).exists():
         raise ValidationError(_("The unit still has people; move them first."))
     if isinstance(obj, Unit) and obj.children.filter(archived_at__isnull=True).exists():
         raise ValidationError(_("The unit still has sub-units; move or archive them first."))
-    obj.archive(reason)
+    with _acting_for(user, principal):
+        obj.archive(reason)
+
+
+def _acting_for(user, principal_id):
+    """The audit context of an action allowed by ``principal_id``'s right (delegation)."""
+    import contextlib
+
+    if not principal_id or principal_id == user.pk:
+        return contextlib.nullcontext()
+    from django.contrib.auth import get_user_model
+
+    ctx = audit.current_context()
+    return audit.acting_as(user, ip=ctx.ip, source=ctx.source,
+                           on_behalf_of=get_user_model().objects.get(pk=principal_id))
 
 
 def module_choices():

@@ -19,7 +19,7 @@ class Role(BaseModel):
 
     permission_module = "admin"
     search_fields = ("name", "description")
-    scope_paths = {}
+    scope_paths = {"institution": "*"}
 
     class Meta:
         verbose_name = _("role")
@@ -60,7 +60,7 @@ class RoleAssignment(BaseModel):
                                     help_text=_("Base of the institution scope; empty: the person's institution."))
 
     permission_module = "admin"
-    scope_paths = {}
+    scope_paths = {"institution": "*"}
 
     class Meta:
         verbose_name = _("role assignment")

@@ -46,7 +46,7 @@ class AuditEntry(models.Model):
 
     audit_exclude = True
     permission_module = "audit"
-    scope_paths = {"owner": "actor__person"}
+    scope_paths = {"institution": "*", "owner": "actor__person"}
 
     class Meta:
         verbose_name = _("audit entry")

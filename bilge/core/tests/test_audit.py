@@ -35,11 +35,22 @@ def test_create_update_delete_are_recorded_with_field_changes(org):
     assert entries_for(person)[-1].id == update.id
 
 
-def test_personal_data_is_masked_in_the_trail(org):
+def test_personal_data_is_masked_in_the_trail_but_its_changes_are_recorded(org, django_user_model):
     person = org["people"]["ismail"]
     first = entries_for(person)[0]
     assert first.changes["tc_kimlik"] == [None, audit.MASK]
-    assert "10000000146" not in str(AuditEntry.objects.values_list("changes", flat=True))
+    person.tc_kimlik = "10000000078"  # corrected to another valid number
+    person.save()
+    assert entries_for(person)[-1].changes == {"tc_kimlik": [audit.MASK, audit.MASK]}
+    Person.objects.filter(pk=person.pk).update(tc_kimlik="")
+    assert entries_for(person)[-1].changes == {"tc_kimlik": [audit.MASK, ""]}
+    user = django_user_model.objects.create_user("parola", password="Eski-parola-1")
+    user = django_user_model.objects.get(pk=user.pk)
+    user.set_password("Yeni-parola-2")
+    user.save()
+    assert entries_for(user)[-1].changes == {"password": [audit.MASK, audit.MASK]}
+    stored = str(list(AuditEntry.objects.values_list("changes", flat=True)))
+    assert "10000000146" not in stored and "10000000078" not in stored and "pbkdf2" not in stored
 
 
 def test_shell_writes_are_recorded_as_system(org):

@@ -131,3 +131,33 @@ def test_api_token_authentication(client, make_user, org):
     # A header that is not even Latin-1 is a malformed request: 400, never a 500.
     assert client.get("/api/people/", HTTP_AUTHORIZATION="Token yanlış").status_code == 400
     assert user.auth_token.key == token
+
+
+def test_api_token_needs_the_second_factor_when_the_account_has_one(client, make_user, org):
+    user = make_user("bt2", person=org["people"]["ipek"], roles=[(["org.view", "org.change"], "institution")])
+    device = TOTPDevice.objects.create(user=user, name="telefon", confirmed=True)
+    r = client.post("/api/token/", {"username": "bt2", "password": PASSWORD})
+    assert r.status_code == 400 and "otp_token" in r.json()
+    r = client.post("/api/token/", {"username": "bt2", "password": PASSWORD, "otp_token": _token(device)})
+    token = r.json()["token"]
+    # Writes with the token name the user in the audit trail.
+    r = client.patch(f"/api/people/{org['people']['oya'].pk}/", {"title": "Şef"}, content_type="application/json",
+                     HTTP_AUTHORIZATION=f"Token {token}")
+    assert r.status_code == 200
+    entry = AuditEntry.objects.filter(object_type="core.person", object_id=str(org["people"]["oya"].pk)).latest("id")
+    assert entry.actor_id == user.pk and entry.source == "api"
+
+
+def test_api_token_refused_when_two_factor_is_mandatory_and_not_set_up(client, make_user, org, settings):
+    settings.BILGE_2FA_REQUIRED = True
+    make_user("bt3", person=org["people"]["ipek"])
+    r = client.post("/api/token/", {"username": "bt3", "password": PASSWORD})
+    assert r.status_code == 400 and "otp_token" in r.json()
+
+
+def test_forwarded_address_trusts_only_the_proxy(rf, settings):
+    from bilge.core.middleware import client_ip
+
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 10.1.1.5", REMOTE_ADDR="127.0.0.1")
+    assert client_ip(request) == "10.1.1.5"

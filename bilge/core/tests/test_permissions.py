@@ -144,8 +144,9 @@ def test_auditor_reads_everything_and_changes_nothing(everything, client, make_u
     assert roles["Denetçi"].is_read_only
     client.force_login(auditor)
     assert len(_ids(client.get("/api/people/"))) == 5
-    assert client.get("/org/audit/").status_code == 200
-    assert client.get("/api/audit/").status_code == 200
+    assert client.get("/org/audit/").context["total"] == AuditEntry.objects.count() > 0
+    assert client.get("/api/audit/").json()["count"] == AuditEntry.objects.count()
+    assert client.get("/api/roles/").json()["count"] == Role.objects.count()
     person = everything["people"]["oya"]
     for action in ("add", "change", "delete", "approve", "personal"):
         assert not can(auditor, action, person)
@@ -215,3 +216,25 @@ def test_role_grants_are_validated():
 
     with pytest.raises(ValidationError):
         Role(name="x", grants=["org.fly"]).full_clean()
+
+
+def test_system_administrator_role_manages_roles_and_assignments(everything, client, make_user):
+    roles = ensure_builtin_roles()
+    admin = make_user("sys", person=everything["people"]["ipek"], roles=[("Sistem yöneticisi", "institution")])
+    client.force_login(admin)
+    assert client.get("/api/roles/").json()["count"] == len(roles)
+    r = client.post("/api/roles/", {"name": "Okur", "grants": ["org.view"]}, content_type="application/json")
+    assert r.status_code == 201, r.content
+    assert client.get("/org/assignments/").status_code == 200
+
+
+def test_own_scope_on_the_audit_trail_shows_own_actions(everything, client, make_user):
+    from bilge.core import audit
+
+    me = make_user("ben", person=everything["people"]["oya"], roles=[(["audit.view"], "own")])
+    with audit.acting_as(me):
+        everything["people"]["oya"].title = "Şef"
+        everything["people"]["oya"].save()
+    client.force_login(me)
+    ids = _ids(client.get("/api/audit/"))
+    assert ids and all(AuditEntry.objects.get(pk=i).actor_id == me.pk for i in ids)

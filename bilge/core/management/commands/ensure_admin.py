@@ -6,7 +6,8 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Create the administrator once (password kept in $BILGE_DATA_DIR/admin-password.txt) and print it."
+    help = ("Create the administrator once (password kept in $BILGE_DATA_DIR/admin-password.txt, readable by the "
+            "owner only — change it with `bilge changepassword admin` and delete the file) and print it.")
 
     def add_arguments(self, parser):
         parser.add_argument("--username", default="admin")
@@ -17,7 +18,16 @@ class Command(BaseCommand):
         username = options["username"]
         user = User.objects.filter(username=username).first()
         if user is None:
-            password = secrets.token_urlsafe(12)
+            from django.contrib.auth.password_validation import validate_password
+            from django.core.exceptions import ValidationError
+
+            while True:  # a random password that also passes the password policy
+                password = secrets.token_urlsafe(12)
+                try:
+                    validate_password(password)
+                    break
+                except ValidationError:
+                    continue
             user = User(username=username, is_superuser=True, is_staff=True, first_name="Sistem",
                         last_name="Yöneticisi")
             user.set_password(password)

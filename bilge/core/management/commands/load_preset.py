@@ -7,7 +7,8 @@ class Command(BaseCommand):
     help = "Load an institution's IT units and every duty of its regulation from a preset."
 
     def add_arguments(self, parser):
-        parser.add_argument("name", nargs="+", choices=list(PRESETS) + ["all"])
+        parser.add_argument("name", nargs="+",
+                            help=f"{', '.join(PRESETS)}, all, or the path of an institution's own preset .yaml file")
 
     def handle(self, *args, **options):
         names = PRESETS if "all" in options["name"] else options["name"]
