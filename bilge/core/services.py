@@ -279,3 +279,61 @@ def unlock(username: str, ip: str) -> int:
     audit.record("unlock", object_type="auth.user", object_repr=username or ip,
                  changes={"username": username, "ip": ip, "attempts_cleared": count})
     return count
+
+
+# --- user accounts ----------------------------------------------------------------------------------
+
+def _random_password() -> str:
+    import secrets
+
+    from django.contrib.auth.password_validation import validate_password
+
+    while True:
+        password = secrets.token_urlsafe(12)
+        try:
+            validate_password(password)
+            return password
+        except ValidationError:
+            continue
+
+
+@transaction.atomic
+def create_account(person: Person, by_user) -> tuple:
+    """Give a person a sign-in account (user name: the registration number; also the e-mail).
+    Returns (user, one-time password). Needs the "admin.add" right."""
+    from django.contrib.auth import get_user_model
+
+    from bilge.core.permissions import has_module_perm
+
+    if not has_module_perm(by_user, "admin", "add"):
+        raise PermissionError(_("You may not create user accounts."))
+    if person.user_id:
+        raise ValidationError(_("This person already has a user account."))
+    if person.is_archived:
+        raise ValidationError(_("An archived person cannot get a user account."))
+    User = get_user_model()
+    username = person.registration_no
+    if User.objects.filter(username=username).exists():
+        username = f"{person.institution.slug}-{person.registration_no}"
+    if User.objects.filter(username=username).exists():
+        raise ValidationError(_("The user name %(name)s is taken.") % {"name": username})
+    password = _random_password()
+    user = User(username=username, first_name=person.first_name, last_name=person.last_name, email=person.email)
+    user.set_password(password)
+    user.save()
+    person.user = user
+    person.save(update_fields=["user", "updated_at"])
+    return user, password
+
+
+@transaction.atomic
+def set_account_active(person: Person, by_user, active: bool) -> None:
+    from bilge.core.permissions import has_module_perm
+
+    if not has_module_perm(by_user, "admin", "change"):
+        raise PermissionError(_("You may not change user accounts."))
+    if person.user_id is None:
+        raise ValidationError(_("This person has no user account."))
+    user = person.user
+    user.is_active = active
+    user.save(update_fields=["is_active"])

@@ -73,6 +73,7 @@ class PersonUI(ModelUI):
     def detail_context(cls, request, obj):
         return {
             "can_reveal": bool(obj.tc_kimlik) and can(request.user, "personal", obj),
+            "can_manage_account": has_module_perm(request.user, "admin", "add" if obj.user_id is None else "change"),
             "delegations": Delegation.objects.visible_to(request.user, "view").filter(
                 Q(principal=obj) | Q(delegate=obj)).select_related("principal", "delegate")[:20],
         }
@@ -190,6 +191,31 @@ class RevealPersonalData(View):
         except PermissionError as exc:
             raise PermissionDenied(str(exc)) from exc
         return HttpResponse(f'<code class="fs-6">{value}</code>')
+
+
+class PersonAccount(View):
+    """Create, disable or enable a person's sign-in account (administration rights)."""
+
+    def post(self, request, pk):
+        from django.core.exceptions import ValidationError
+
+        person = get_object_or_404(Person.objects.visible_to(request.user, "view"), pk=pk)
+        action = request.POST.get("action", "create")
+        try:
+            if action == "create":
+                user, password = services.create_account(person, request.user)
+                messages.success(request, _("User account %(username)s created. One-time password: %(password)s — "
+                                            "give it to the person; it is not shown again.")
+                                 % {"username": user.username, "password": password})
+            else:
+                services.set_account_active(person, request.user, action == "enable")
+                messages.success(request, _("The user account is enabled.") if action == "enable"
+                                 else _("The user account is disabled."))
+        except PermissionError as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect(person.get_absolute_url())
 
 
 class DutyCoverage(View):

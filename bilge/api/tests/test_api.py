@@ -90,3 +90,13 @@ def test_docs_page_is_served_from_vendored_files(client, admin_user):
     client.force_login(admin_user)
     html = client.get("/api/docs/").content.decode()
     assert "http://" not in html.replace("http://testserver", "") and "https://" not in html
+
+
+def test_account_creation_through_the_api_needs_the_admin_right(api, org, make_user, client):
+    person = org["people"]["cagri"]
+    assert api.post(f"/api/people/{person.pk}/account/").status_code == 403
+    admin = make_user("sysapi", person=org["people"]["ismail"], roles=[(["org.view", "admin.add"], "institution")])
+    client.force_login(admin)
+    r = client.post(f"/api/people/{person.pk}/account/")
+    assert r.status_code == 201 and r.json()["username"] == "1002"
+    assert client.post(f"/api/people/{person.pk}/account/").status_code == 400

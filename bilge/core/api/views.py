@@ -51,6 +51,25 @@ class PersonViewSet(ModelViewSet):
             raise PermissionDenied(str(exc)) from exc
 
 
+    @extend_schema(request=None, responses=inline_serializer(
+        "Account", {"username": serializers.CharField(), "password": serializers.CharField()}))
+    @action(detail=True, methods=["post"], url_path="account", required_action="view")
+    def account(self, request, pk=None):
+        """Create the person's sign-in account (needs admin.add); the one-time password is returned once."""
+        from django.core.exceptions import ValidationError
+
+        person = get_object_or_404(self.get_queryset(), pk=pk)
+        try:
+            user, password = services.create_account(person, request.user)
+        except PermissionError as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except ValidationError as exc:
+            from rest_framework.exceptions import ValidationError as DRFValidationError
+
+            raise DRFValidationError({"non_field_errors": exc.messages}) from exc
+        return Response({"username": user.username, "password": password}, status=201)
+
+
 class DelegationViewSet(ModelViewSet):
     queryset = Delegation.objects.all()
     serializer_class = s.DelegationSerializer

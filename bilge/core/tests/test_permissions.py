@@ -238,3 +238,25 @@ def test_own_scope_on_the_audit_trail_shows_own_actions(everything, client, make
     client.force_login(me)
     ids = _ids(client.get("/api/audit/"))
     assert ids and all(AuditEntry.objects.get(pk=i).actor_id == me.pk for i in ids)
+
+
+def test_administrator_creates_and_disables_a_persons_account(everything, client, make_user):
+    from django.contrib.auth import get_user_model
+
+    person = everything["people"]["oya"]
+    staff = make_user("ik2", person=everything["people"]["ipek"], roles=[(["org.view"], "institution")])
+    client.force_login(staff)
+    assert client.post(f"/org/people/{person.pk}/account/", {"action": "create"}).status_code == 403
+    sysadmin = make_user("sys2", person=everything["people"]["ismail"],
+                         roles=[(["org.view", "admin.add", "admin.change"], "institution")])
+    client.force_login(sysadmin)
+    r = client.post(f"/org/people/{person.pk}/account/", {"action": "create"}, follow=True)
+    text = r.content.decode()
+    person.refresh_from_db()
+    assert person.user.username == "1005"
+    password = text.split("1005")[1].split(":")[1].split("—")[0].strip()
+    assert get_user_model().objects.get(username="1005").check_password(password)
+    client.post(f"/org/people/{person.pk}/account/", {"action": "disable"})
+    person.user.refresh_from_db()
+    assert not person.user.is_active
+    assert AuditEntry.objects.filter(object_type="auth.user", object_id=str(person.user_id), action="update").exists()
