@@ -34,6 +34,8 @@ class AuditedAPIMixin:
 class BilgeViewSetMixin(AuditedAPIMixin):
     select_related: tuple = ()
     ordering: tuple = ("pk",)
+    # An extra action may name the module right it needs (default: by HTTP method).
+    required_action: str | None = None
 
     def get_queryset(self):
         model = self.queryset.model
