@@ -54,7 +54,7 @@ messages: install
 	$(BIN)/python scripts/po_tools.py compile
 
 schema: install
-	$(BIN)/bilge spectacular --file docs/openapi.yaml --validate
+	$(BIN)/bilge spectacular --lang en --file docs/openapi.yaml --validate
 
 lint: install-test
 	$(BIN)/ruff check bilge
