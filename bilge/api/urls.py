@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from bilge.api.auth import TokenView
 from bilge.core.api.urls import ROUTES as CORE_ROUTES
 
+
 class Router(DefaultRouter):
     """The API root lists the routes to every signed-in user; each route checks its own rights."""
 

@@ -12,7 +12,8 @@ class CoreConfig(AppConfig):
         from django.db.backends.signals import connection_created
         from django.db.models import signals
 
-        from bilge.core import audit, signals as core_signals, turkish
+        from bilge.core import audit, turkish
+        from bilge.core import signals as core_signals
 
         connection_created.connect(turkish.register_sqlite_collation, dispatch_uid="bilge_tr_collation")
         signals.pre_save.connect(audit.on_pre_save, dispatch_uid="bilge_audit_pre_save")

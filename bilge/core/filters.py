@@ -3,7 +3,18 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from bilge.core.filtering import ArchivableFilterSet, BaseFilterSet
-from bilge.core.models import AuditEntry, Delegation, Duty, Institution, Person, Position, Regulation, Role, RoleAssignment, Unit
+from bilge.core.models import (
+    AuditEntry,
+    Delegation,
+    Duty,
+    Institution,
+    Person,
+    Position,
+    Regulation,
+    Role,
+    RoleAssignment,
+    Unit,
+)
 from bilge.core.permissions import MODULES
 from bilge.core.turkish import order_by_turkish
 

@@ -253,14 +253,14 @@ def lockouts() -> list[dict]:
     from django.db.models import Max, Sum
 
     rows = []
-    for field, kind in (("username", "account"), ("ip_address", "address")):
-        grouped = (AccessAttempt.objects.exclude(**{field: None}).exclude(**{field: ""}).values(field)
+    for column, kind in (("username", "account"), ("ip_address", "address")):
+        grouped = (AccessAttempt.objects.exclude(**{column: None}).exclude(**{column: ""}).values(column)
                    .annotate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
                    .filter(failures__gte=settings.AXES_FAILURE_LIMIT).order_by("-last"))
         for row in grouped:
-            rows.append({"kind": kind, "value": row[field], "failures": row["failures"], "last": row["last"],
-                         "username": row[field] if kind == "account" else "",
-                         "ip": row[field] if kind == "address" else ""})
+            rows.append({"kind": kind, "value": row[column], "failures": row["failures"], "last": row["last"],
+                         "username": row[column] if kind == "account" else "",
+                         "ip": row[column] if kind == "address" else ""})
     return rows
 
 

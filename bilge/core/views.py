@@ -11,7 +11,18 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from bilge.core import filters, forms, services, tables
-from bilge.core.models import AuditEntry, Delegation, Duty, Institution, Person, Position, Regulation, Role, RoleAssignment, Unit
+from bilge.core.models import (
+    AuditEntry,
+    Delegation,
+    Duty,
+    Institution,
+    Person,
+    Position,
+    Regulation,
+    Role,
+    RoleAssignment,
+    Unit,
+)
 from bilge.core.permissions import MODULES, can, has_module_perm
 from bilge.core.turkish import fold, order_by_turkish
 from bilge.web.generic import ModelUI

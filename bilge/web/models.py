@@ -16,6 +16,9 @@ class UserPreference(models.Model):
         verbose_name = _("preference")
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="preference_unique")]
 
+    def __str__(self):
+        return f"{self.user_id}:{self.key}"
+
     @classmethod
     def get(cls, user, key, default=None):
         if not user.is_authenticated:

@@ -5,8 +5,9 @@ share this small definition, which django-tables2 would need overriding for all 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from django.utils.formats import date_format, number_format
 from django.utils.html import format_html

@@ -1,7 +1,18 @@
 from rest_framework import serializers
 
 from bilge.api.serializers import BilgeModelSerializer
-from bilge.core.models import AuditEntry, Delegation, Duty, Institution, Person, Position, Regulation, Role, RoleAssignment, Unit
+from bilge.core.models import (
+    AuditEntry,
+    Delegation,
+    Duty,
+    Institution,
+    Person,
+    Position,
+    Regulation,
+    Role,
+    RoleAssignment,
+    Unit,
+)
 
 
 class InstitutionSerializer(BilgeModelSerializer):

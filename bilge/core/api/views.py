@@ -8,7 +8,18 @@ from rest_framework.response import Response
 from bilge.api.viewsets import ModelViewSet, ReadOnlyModelViewSet
 from bilge.core import filters, services
 from bilge.core.api import serializers as s
-from bilge.core.models import AuditEntry, Delegation, Duty, Institution, Person, Position, Regulation, Role, RoleAssignment, Unit
+from bilge.core.models import (
+    AuditEntry,
+    Delegation,
+    Duty,
+    Institution,
+    Person,
+    Position,
+    Regulation,
+    Role,
+    RoleAssignment,
+    Unit,
+)
 
 
 class InstitutionViewSet(ModelViewSet):

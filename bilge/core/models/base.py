@@ -50,12 +50,6 @@ class BaseModel(TimestampMixin, SearchMixin, models.Model):
     class Meta:
         abstract = True
 
-    @classmethod
-    def from_db(cls, db, field_names, values, *args, **kwargs):
-        instance = super().from_db(db, field_names, values, *args, **kwargs)
-        remember_loaded(instance, field_names, values)
-        return instance
-
     def save(self, *args, **kwargs):
         if self.search_fields:
             self.search_text = self.build_search_text()
@@ -64,6 +58,12 @@ class BaseModel(TimestampMixin, SearchMixin, models.Model):
         # The audit entry is written by the post_save receiver; one transaction keeps both or neither.
         with transaction.atomic(using=kwargs.get("using"), savepoint=False):
             super().save(*args, **kwargs)
+
+    @classmethod
+    def from_db(cls, db, field_names, values, *args, **kwargs):
+        instance = super().from_db(db, field_names, values, *args, **kwargs)
+        remember_loaded(instance, field_names, values)
+        return instance
 
 
 class ArchivableModel(BaseModel):

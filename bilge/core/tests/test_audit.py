@@ -4,7 +4,7 @@ import io
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 from bilge.core import audit
 from bilge.core.models import AuditEntry, Person, Unit
@@ -116,8 +116,8 @@ def test_chain_verifies_and_reports_a_modified_entry(org):
 
     target = AuditEntry.objects.order_by("id")[2]
     # The database refuses changes to the trail ...
-    with pytest.raises(Exception):
-        with connection.cursor() as cursor, __import__("django").db.transaction.atomic():
+    with pytest.raises(DatabaseError):
+        with connection.cursor() as cursor, transaction.atomic():
             cursor.execute("UPDATE core_auditentry SET object_repr = 'x' WHERE id = %s", [target.id])
     # ... so a tamperer must first drop the guard; the chain still shows it.
     _drop_guard()

@@ -27,7 +27,7 @@ def _walk(patterns, prefix="", namespace=None):
 
 def all_routes():
     routes = []
-    for route, name, pattern in _walk(get_resolver().url_patterns):
+    for route, name, _pattern in _walk(get_resolver().url_patterns):
         if route.startswith(("static", "media")) or "<drf_format_suffix" in route or "\\.(?P<format>" in route:
             continue
         routes.append((route, name))
