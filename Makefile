@@ -49,9 +49,13 @@ vendor:
 	cd assets && npm ci --no-audit --no-fund
 	$(BIN)/python scripts/vendor_assets.py
 
-messages: install
+# After changing user-visible text: extract, translate the new Turkish entries in
+# bilge/locale/tr/LC_MESSAGES/django.po, then run `make messages` again until the check passes.
+messages: install-test
 	cd bilge && ../$(BIN)/bilge makemessages -l tr -l en --no-obsolete --no-location
+	$(BIN)/python scripts/po_tools.py fill-en
 	$(BIN)/python scripts/po_tools.py compile
+	$(BIN)/python scripts/po_tools.py check
 
 schema: install
 	$(BIN)/bilge spectacular --lang en --file docs/openapi.yaml --validate

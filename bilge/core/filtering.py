@@ -11,6 +11,16 @@ from bilge.core.turkish import fold
 class BaseFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A filter caches its form field on first use; the OpenAPI schema generator uses the
+        # class-level filters (copied into every instance), which would freeze their labels in
+        # the language of that request. Build the fields afresh for each request's language.
+        for flt in self.filters.values():
+            flt.__dict__.pop("_field", None)
+            if isinstance(flt.__dict__.get("_label"), str):  # computed from the model, not declared lazily
+                flt._label = None
+
     @property
     def form(self):
         form = super().form

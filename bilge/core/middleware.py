@@ -7,6 +7,7 @@ from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLogi
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from bilge.core import audit
 
@@ -73,7 +74,7 @@ class TwoFactorMiddleware:
 
                 has_device = any(True for _ in devices_for_user(user, confirmed=True))
                 if (has_device or requires_two_factor(user)) and request.path.startswith("/api/"):
-                    return JsonResponse({"detail": "Two-factor verification required."}, status=403)
+                    return JsonResponse({"detail": gettext("Two-factor verification required.")}, status=403)
                 if has_device:
                     return redirect(f"{reverse('two_factor')}?next={request.get_full_path()}")
                 if requires_two_factor(user):

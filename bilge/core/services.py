@@ -241,7 +241,7 @@ def role_matrix(role: Role):
     from bilge.core.permissions import ACTIONS, grant_matches
 
     return [
-        (label, [(a, any(grant_matches(g, m, a) for g in role.grants)) for a in ACTIONS])
+        (label, [(a_label, any(grant_matches(g, m, a) for g in role.grants)) for a, a_label in ACTIONS.items()])
         for m, label in MODULES.items()
     ]
 

@@ -1,4 +1,6 @@
+from django.apps import apps
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from bilge.web.tables import Column, Table
 
@@ -38,7 +40,7 @@ position_table = Table(
 
 person_table = Table(
     columns=[
-        Column("name", _("name"), accessor="full_name", sort=("last_name", "first_name"), link=True),
+        Column("name", _("full name"), accessor="full_name", sort=("last_name", "first_name"), link=True),
         Column("registration_no", _("registration no"), sort=("registration_no",), turkish=False),
         Column("title", _("title"), sort=("title",)),
         Column("unit", _("unit"), accessor="unit.name", sort=("unit__name",)),
@@ -70,7 +72,7 @@ delegation_table = Table(
 
 regulation_table = Table(
     columns=[
-        Column("title", _("title"), sort=("title",), link=True),
+        Column("title", pgettext_lazy("regulation", "title"), sort=("title",), link=True),
         Column("institution", _("institution"), accessor="institution.name", sort=("institution__name",)),
         Column("kind", _("kind"), sort=("kind",)),
         Column("date", _("date"), sort=("date",)),
@@ -87,7 +89,7 @@ duty_table = Table(
                export=lambda d: d.text),
         Column("unit", _("unit"), accessor="unit.name", sort=("unit__name",)),
         Column("position", _("position"), sort=("position",), default=False),
-        Column("is_software", _("a software matter"), sort=("is_software",), default=False),
+        Column("is_software", _("handled in software"), sort=("is_software",), default=False),
         Column("regulation", _("regulation"), accessor="regulation.title", default=False),
     ],
     default_sort=("regulation__title", "position_in_text"),
@@ -122,10 +124,19 @@ auditentry_table = Table(
         Column("actor_label", _("who"), sort=("actor_label",)),
         Column("on_behalf_of_label", _("on behalf of")),
         Column("action", _("action"), sort=("action",)),
-        Column("object_type", _("object type"), sort=("object_type",)),
+        Column("object_type", _("object type"), accessor=lambda e: _model_label(e.object_type),
+               sort=("object_type",), export=lambda e: e.object_type),
         Column("object_repr", _("object")),
         Column("ip", _("address"), default=False),
         Column("source", _("source"), sort=("source",)),
     ],
     default_sort=("-id",),
 )
+
+
+def _model_label(label: str) -> str:
+    """'core.person' → 'kişi' (the model's name in the user's language)."""
+    try:
+        return str(apps.get_model(label)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return label

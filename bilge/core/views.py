@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -189,7 +189,7 @@ class PersonAutocomplete(View):
         people = order_by_turkish(qs.select_related("unit"), "last_name", "first_name")[:20]
         html = format_html_join("", '<option value="{}">{} — {} ({})</option>',
                                 ((p.pk, p.full_name, p.unit.name, p.registration_no) for p in people))
-        return HttpResponse(html or f'<option value="">{_("No match")}</option>')
+        return HttpResponse(html or format_html('<option value="">{}</option>', _("No match")))
 
 
 class RevealPersonalData(View):

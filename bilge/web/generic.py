@@ -235,7 +235,9 @@ class ObjectListView(UIView):
     def _export(self, request, qs, columns, kind):
         name = f"{self.ui.model._meta.verbose_name_plural}-{timezone.localdate():%Y%m%d}"
         rows = qs[:EXPORT_LIMIT]
-        headers = [str(c.label) for c in columns]
+        from bilge.web.templatetags.bilge import capfirst
+
+        headers = [capfirst(str(c.label)) for c in columns]
         audit.record("export", object_type=self.ui.model._meta.label_lower, object_repr=str(self.ui.model._meta.verbose_name_plural),
                      changes={"format": kind, "filters": request.GET.urlencode(), "rows": qs.count()})
         if kind == "csv":

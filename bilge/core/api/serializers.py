@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from bilge.api.serializers import BilgeModelSerializer
@@ -39,7 +40,8 @@ class PositionSerializer(BilgeModelSerializer):
 
 class PersonSerializer(BilgeModelSerializer):
     tc_kimlik = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=11,
-                                      help_text="Write only. Read it in full through /people/{id}/tc_kimlik/ (recorded).")
+                                      help_text=_("Write only. Read it in full through /people/{id}/tc_kimlik/ "
+                                                  "(each read is recorded)."))
     tc_kimlik_masked = serializers.CharField(read_only=True)
     full_name = serializers.CharField(read_only=True)
 

@@ -54,10 +54,10 @@ class RoleAssignment(BaseModel):
     scope = models.CharField(_("scope"), max_length=20, choices=SCOPES, default="unit")
     unit = models.ForeignKey("core.Unit", on_delete=models.PROTECT, null=True, blank=True,
                              related_name="role_assignments", verbose_name=_("unit"),
-                             help_text=_("Base of a unit scope; empty: the person's own unit."))
+                             help_text=_("The unit the scope starts from; if empty, the person's own unit."))
     institution = models.ForeignKey("core.Institution", on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="role_assignments", verbose_name=_("institution"),
-                                    help_text=_("Base of the institution scope; empty: the person's institution."))
+                                    help_text=_("The institution of the scope; if empty, the person's institution."))
 
     permission_module = "admin"
     scope_paths = {"institution": "*"}

@@ -3,6 +3,7 @@
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from bilge.core.models.base import ArchivableModel
 from bilge.core.models.org import Institution, Unit
@@ -15,7 +16,7 @@ class Regulation(ArchivableModel):
 
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="regulations",
                                     verbose_name=_("institution"))
-    title = models.CharField(_("title"), max_length=300)
+    title = models.CharField(pgettext_lazy("regulation", "title"), max_length=300)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.DIRECTIVE)
     date = models.DateField(_("date"), null=True, blank=True)
     decision = models.CharField(_("approving decision"), max_length=300, blank=True)
@@ -51,8 +52,8 @@ class Duty(ArchivableModel):
     text = models.TextField(_("text"))
     modules = models.JSONField(_("modules"), default=list, blank=True,
                                help_text=_("Bilge modules that record work for this duty."))
-    is_software = models.BooleanField(_("a software matter"), default=True)
-    not_software_reason = models.CharField(_("why not a software matter"), max_length=300, blank=True)
+    is_software = models.BooleanField(_("handled in software"), default=True)
+    not_software_reason = models.CharField(_("why not handled in software"), max_length=300, blank=True)
 
     search_fields = ("ref", "text", "position")
     scope_paths = {"institution": "regulation__institution", "unit": "unit", "service": "unit"}

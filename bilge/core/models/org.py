@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from tree_queries.fields import TreeNodeForeignKey
 from tree_queries.models import TreeNode
 from tree_queries.query import TreeQuerySet
 
@@ -64,11 +65,14 @@ class Unit(TreeNode, ArchivableModel):
 
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="units",
                                     verbose_name=_("institution"))
+    # Redeclared from TreeNode: our label, and PROTECT (a unit with sub-units is never deleted).
+    parent = TreeNodeForeignKey("self", blank=True, null=True, on_delete=models.PROTECT, related_name="children",
+                                verbose_name=_("parent unit"))
     code = models.CharField(_("code"), max_length=30)
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.UNIT)
     is_it = models.BooleanField(_("IT unit"), default=False,
-                                help_text=_("Part of the IT department (works requests of other units)."))
+                                help_text=_("Part of the IT department (handles the requests of other units)."))
     manager = models.ForeignKey("core.Person", on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="managed_units", verbose_name=_("manager"))
     email = models.EmailField(_("e-mail"), blank=True)
@@ -139,7 +143,7 @@ class Person(ArchivableModel):
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="people",
                                     verbose_name=_("institution"))
     registration_no = models.CharField(_("registration no"), max_length=30,
-                                       help_text=_("Sicil numarası, unique in the institution."))
+                                       help_text=_("Registration number (sicil no), unique within the institution."))
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
     title = models.CharField(_("title"), max_length=100, blank=True)
@@ -206,7 +210,7 @@ class Delegation(ArchivableModel):
         APPROVALS = "yetki_devri", _("delegation (yetki devri): the principal's approvals")
 
     principal = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="delegations_given",
-                                  verbose_name=_("on behalf of"))
+                                  verbose_name=_("principal"))
     delegate = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="delegations_received",
                                  verbose_name=_("deputy"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.FULL)
@@ -231,7 +235,7 @@ class Delegation(ArchivableModel):
         ]
 
     def __str__(self):
-        return _("%(delegate)s for %(principal)s") % {"delegate": self.delegate, "principal": self.principal}
+        return _("%(delegate)s, deputising for %(principal)s") % {"delegate": self.delegate, "principal": self.principal}
 
     def get_absolute_url(self):
         return reverse("core:delegation_detail", args=[self.pk])

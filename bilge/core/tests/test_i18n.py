@@ -429,37 +429,27 @@ def test_turkish_formats():
 # --- known gaps, outside the catalogues (see the translation report) ----------------------------
 
 @pytest.mark.django_db
-@pytest.mark.xfail(reason="Unit.parent is django-tree-queries' field: its verbose name 'parent' has no "
-                          "Turkish translation, so unit pages and the unit form say 'Parent'")
 def test_unit_parent_label_is_turkish(client, pages):
     assert not has_phrase(visible_text(_get(client, pages["unit"], "tr")), "Parent")
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(reason="web/_fields.html renders detail values through |linebreaksbr, which turns a "
-                          "date into its ISO text (2024-03-01) instead of the locale's format")
 def test_detail_page_dates_are_dd_mm_yyyy(client, pages):
     assert "01.03.2024" in visible_text(_get(client, pages["person"], "tr"))
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(reason="'No match' in PersonAutocomplete is inside an f-string, which xgettext does not read")
 def test_autocomplete_without_match_is_turkish(client, pages):
     response = _get(client, "/org/people/autocomplete/?q=zzzz", "tr")
     assert "No match" not in response.content.decode()
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(reason='web/_detail_header.html and web/object_edit.html say aria-label="breadcrumb" '
-                          "without {% translate %}: screen readers read English on a Turkish page")
 def test_breadcrumb_label_is_turkish(client, pages):
     assert not has_phrase(visible_text(_get(client, pages["person"], "tr")), "breadcrumb")
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(reason="drf-spectacular, writing the API schema, caches a label-less form field on the "
-                          "FilterSets' class-level filters; from then on the list pages label choice filters "
-                          "with the English field name. bilge/core/filtering.py should drop or avoid that cache")
 def test_filter_labels_survive_the_api_schema(client, pages):
     assert has_phrase(visible_text(_get(client, pages["people"], "tr")), "Personel türü")
     client.get("/api/schema/?format=yaml")

@@ -67,9 +67,10 @@ def test_export_filtered_list_to_excel_and_csv(client, staff, org):
     from django.utils import translation
 
     from bilge.core.tables import person_table
+    from bilge.web.templatetags.bilge import capfirst
 
     with translation.override("tr"):
-        assert rows[0][0] == str(person_table.by_name()["name"].label)
+        assert rows[0][0] == capfirst(str(person_table.by_name()["name"].label))
     names = {row[0] for row in rows[1:]}
     assert names == {"Çağrı Öztürk", "Oya Cem"}
     csv = b"".join(client.get("/org/people/?q=ismail&export=csv").streaming_content).decode("utf-8-sig")
