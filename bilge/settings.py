@@ -177,7 +177,9 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks: per ac
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "bilge.core.auth.lockout_response"
 AXES_USERNAME_FORM_FIELD = "username"
-AXES_IPWARE_PROXY_COUNT = 1 if env_bool("BILGE_BEHIND_PROXY") else None
+BEHIND_PROXY = env_bool("BILGE_BEHIND_PROXY")
+# One notion of the client's address for the lockout, the audit trail and everything else.
+AXES_CLIENT_IP_CALLABLE = "bilge.core.middleware.client_ip"
 AXES_VERBOSE = False
 
 # --- Internationalisation ----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from bilge.core import audit
 def client_ip(request) -> str | None:
     """The client's address. Behind our reverse proxy, the address the proxy appended to
     X-Forwarded-For (the last entry): earlier entries come from the client and can be forged."""
-    if settings.AXES_IPWARE_PROXY_COUNT:
+    if settings.BEHIND_PROXY:
         forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
         if forwarded:
             return forwarded[-1]

@@ -4,9 +4,9 @@ from bilge.core import audit
 
 
 def _ip(request):
-    if request is None:
-        return None
-    return getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR")
+    from bilge.core.middleware import client_ip
+
+    return None if request is None else client_ip(request)
 
 
 def on_login(sender, request, user, **kwargs):

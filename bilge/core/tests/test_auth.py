@@ -158,6 +158,21 @@ def test_api_token_refused_when_two_factor_is_mandatory_and_not_set_up(client, m
 def test_forwarded_address_trusts_only_the_proxy(rf, settings):
     from bilge.core.middleware import client_ip
 
-    settings.AXES_IPWARE_PROXY_COUNT = 1
+    settings.BEHIND_PROXY = True
     request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 10.1.1.5", REMOTE_ADDR="127.0.0.1")
     assert client_ip(request) == "10.1.1.5"
+
+
+def test_behind_the_proxy_lockout_and_trail_use_the_forwarded_address(client, make_user, settings):
+    settings.BEHIND_PROXY = True
+
+    def attempt(username, password, address):
+        return client.post("/login/", {"username": username, "password": password}, REMOTE_ADDR="127.0.0.1",
+                           HTTP_X_FORWARDED_FOR=address)
+
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        attempt(f"someone{i}", "yanlış", f"10.5.0.{i}")  # different people, different addresses
+    make_user("mehmet")
+    assert attempt("mehmet", PASSWORD, "10.5.1.1").status_code == 302  # the proxy's address is not locked
+    entry = AuditEntry.objects.filter(action="login_failed").order_by("id").first()
+    assert entry.ip == "10.5.0.0"
