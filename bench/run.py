@@ -261,7 +261,7 @@ def write_results(info, results, overhead):
     lines += [
         "",
         f"Save of a person: {overhead['without_p50']:.2f} ms without the trail, {overhead['with_p50']:.2f} ms with it "
-        f"(median of {overhead['n']} saves each; the trail adds the before-image read, the chain lock and the entry).",
+        f"(median of {overhead['n']} saves each; the trail adds the chain lock, the hash and the entry; the before image comes from the loaded row).",
         "",
         "Run it again with `make bench` (BENCH_REPEAT, BENCH_WORKERS, BENCH_DATABASE_URL; BENCH_REUSE=1 keeps the data).",
         "",
