@@ -21,6 +21,9 @@ def subprocess_env(**extra) -> dict:
     from django.db import connection
 
     env = dict(os.environ)
+    # The browser tests switch Django's async-safety check off for the test process; a child is a
+    # real program and runs with it on.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     s = connection.settings_dict
     if connection.vendor == "sqlite":
         env["DATABASE_URL"] = f"sqlite:///{s['NAME']}"

@@ -1,5 +1,6 @@
 """The regulation a department works under and its duty catalog (every duty item, as data)."""
 
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -45,7 +46,9 @@ class Duty(ArchivableModel):
     regulation = models.ForeignKey(Regulation, on_delete=models.PROTECT, related_name="duties",
                                    verbose_name=_("regulation"))
     ref = models.CharField(_("article"), max_length=40, help_text=_('E.g. "md.11/26" or "md.8.3/r".'))
-    position_in_text = models.PositiveIntegerField(_("order"), default=0)
+    # An explicit bound: otherwise the limit comes from the database and the API schema would differ
+    # between SQLite and PostgreSQL.
+    position_in_text = models.PositiveIntegerField(_("order"), default=0, validators=[MaxValueValidator(100_000)])
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="duties", verbose_name=_("unit"))
     position = models.CharField(_("position"), max_length=100, blank=True,
                                 help_text=_("When the article lists a position's duties (e.g. Şube Müdürü)."))

@@ -210,7 +210,8 @@ def test_health_answers_503_when_the_task_queue_is_unreachable(db, client, monke
 def production_env(tmp_path, **extra) -> dict:
     env = dict(os.environ, BILGE_PROFILE="production", SECRET_KEY=secrets.token_urlsafe(50),
                ALLOWED_HOSTS="bilge.example.bel.tr", EMAIL_BACKEND="smtp", BILGE_DATA_DIR=str(tmp_path))
-    for name in ("DATABASE_URL", "REDIS_URL", "BILGE_BEHIND_PROXY", "BILGE_2FA_REQUIRED", "DEBUG"):
+    for name in ("DATABASE_URL", "REDIS_URL", "BILGE_BEHIND_PROXY", "BILGE_2FA_REQUIRED", "DEBUG",
+                 "DJANGO_ALLOW_ASYNC_UNSAFE"):  # set by the browser tests for the test process only
         env.pop(name, None)
     env.update(extra)
     return env
