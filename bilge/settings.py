@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "bilge.core",
     "bilge.web",
     "bilge.api",
+    "bilge.servicedesk",
 ]
 
 MIDDLEWARE = [
@@ -271,6 +272,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {},
 }
+
+# --- Service desk ---------------------------------------------------------------------------------------
+SERVICEDESK_REOPEN_DAYS = 10          # a resolved ticket can be reopened for this many days
+SERVICEDESK_APPROVAL_LINK_DAYS = 7    # the signed approval link in the e-mail expires after this
 
 # --- Security ---------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -11,5 +11,6 @@ urlpatterns = [
     path("jsi18n/", login_not_required(JavaScriptCatalog.as_view()), name="javascript-catalog"),
     path("", include("bilge.web.urls")),
     path("org/", include("bilge.core.urls")),
+    path("servicedesk/", include("bilge.servicedesk.urls")),
     path("api/", include("bilge.api.urls")),
 ]

@@ -127,3 +127,31 @@ class AuditEntryFilterSet(django_filters.FilterSet):
 
         return queryset.filter(Q(object_repr__icontains=value) | Q(actor_label__icontains=value)
                                | Q(object_id=value.strip()))
+
+
+# --- business calendar ---------------------------------------------------------------------------
+
+from bilge.core.models import CalendarDay, WorkingCalendar  # noqa: E402
+
+
+def _calendars(request):
+    if request is None:
+        return WorkingCalendar.objects.none()
+    return order_by_turkish(
+        WorkingCalendar.objects.visible_to(request.user, "view").filter(archived_at__isnull=True), "name")
+
+
+class WorkingCalendarFilterSet(ArchivableFilterSet):
+    class Meta:
+        model = WorkingCalendar
+        fields = ["institution", "is_default", "use_official_holidays"]
+
+
+class CalendarDayFilterSet(ArchivableFilterSet):
+    calendar = django_filters.ModelChoiceFilter(queryset=_calendars, label=_("calendar"))
+    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte", label=_("from"))
+    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte", label=_("until"))
+
+    class Meta:
+        model = CalendarDay
+        fields = ["calendar", "kind", "date_from", "date_to"]

@@ -98,3 +98,64 @@ class RoleAssignmentForm(BilgeModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = get_user_model().objects.filter(is_active=True).order_by("username")
+
+
+# --- business calendar ---------------------------------------------------------------------------
+
+from django.core.exceptions import NON_FIELD_ERRORS  # noqa: E402
+
+from bilge.core import calendar as business_calendar  # noqa: E402
+from bilge.core.models import CalendarDay, WorkingCalendar  # noqa: E402
+
+
+class WorkingCalendarForm(BilgeModelForm):
+    """The weekly periods are edited as one line per weekday ("08:30-12:00, 13:00-17:30"; empty
+    for a day off) and stored as data in ``periods``."""
+
+    DAY_FIELDS = tuple(f"day_{i}" for i in range(7))
+
+    class Meta:
+        model = WorkingCalendar
+        fields = ["institution", "name", "is_default", "time_zone", "half_day_ends_at", "use_official_holidays"]
+        widgets = {"half_day_ends_at": forms.TimeInput(format="%H:%M")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        try:
+            week = business_calendar.week_from_data(self.instance.periods)
+        except Exception:
+            week = business_calendar.DEFAULT_WEEK
+        for i, name in enumerate(self.DAY_FIELDS):
+            self.fields[name] = forms.CharField(
+                label=business_calendar.WEEKDAYS[i], required=False,
+                help_text=_("E.g. 08:30-12:00, 13:00-17:30; empty for a day off.") if i == 0 else "",
+                widget=forms.TextInput(attrs={"class": "form-control", "placeholder": _("day off")}))
+            self.initial.setdefault(name, ", ".join(
+                f"{business_calendar.format_minutes(s)}-{business_calendar.format_minutes(e)}" for s, e in week[i]))
+        self.order_fields(["institution", "name", "is_default", *self.DAY_FIELDS, "half_day_ends_at",
+                           "use_official_holidays", "time_zone"])
+
+    def clean(self):
+        cleaned = super().clean()
+        week = []
+        for name in self.DAY_FIELDS:
+            try:
+                week.append(business_calendar.parse_periods(cleaned.get(name, "")))
+            except forms.ValidationError as exc:
+                self.add_error(name, exc)
+        if len(week) == 7:
+            self.instance.periods = business_calendar.week_to_data(week)
+        return cleaned
+
+    def _update_errors(self, errors):
+        # The model names its periods error "periods", which is edited here as seven fields.
+        if hasattr(errors, "error_dict") and "periods" in errors.error_dict:
+            errors.error_dict.setdefault(NON_FIELD_ERRORS, []).extend(errors.error_dict.pop("periods"))
+        super()._update_errors(errors)
+
+
+class CalendarDayForm(BilgeModelForm):
+    class Meta:
+        model = CalendarDay
+        fields = ["calendar", "date", "kind", "name", "description"]
+        widgets = {"date": forms.DateInput(), "description": forms.Textarea(attrs={"rows": 3})}

@@ -11,7 +11,9 @@ RoleAssignment gives a role to a user with a scope:
 
 Each model says where its scopes point with ``scope_paths`` (paths to an institution, a unit, an
 owning person and a handling service). The path "*" marks installation-wide records (the audit
-trail, roles): an institution-scope right covers all of them. ``Model.objects.visible_to(user, action)`` turns the
+trail, roles): an institution-scope right covers all of them. A model may add ``scope_conditions``:
+per scope, a (Q, predicate) pair that narrows it further (e.g. the IT queues do not see a ticket
+before it is approved). ``Model.objects.visible_to(user, action)`` turns the
 user's assignments — and those of people the user deputises for (vekalet) — into one filter;
 ``can(user, action, obj)`` evaluates the same scopes on one object. Every HTML view, API
 endpoint and export goes through them.
@@ -186,8 +188,21 @@ def _path(model, kind: str):
     return getattr(model, "scope_paths", {}).get(kind)
 
 
-def _grant_q(user, model, grant: Grant) -> Q | None:
+def _condition(model, grant: Grant, action: str):
+    """A model's extra condition for a scope; creating a record is not narrowed by it."""
+    return None if action == "add" else getattr(model, "scope_conditions", {}).get(grant.scope)
+
+
+def _grant_q(user, model, grant: Grant, action: str = "view") -> Q | None:
     """The filter one grant allows on ``model``, or None when it allows nothing there."""
+    q = _scope_q(user, model, grant)
+    condition = _condition(model, grant, action)
+    if q is not None and condition is not None:
+        q = condition[0] if not q else q & condition[0]
+    return q
+
+
+def _scope_q(user, model, grant: Grant) -> Q | None:
     scope = grant.scope
     if scope == SCOPE_INSTITUTION:
         path = _path(model, "institution")
@@ -225,7 +240,7 @@ def scope_filter(user, model, action: str, module: str | None = None) -> Q | Non
     module = module or model.permission_module
     combined = None
     for grant in grants_for(user, module, action):
-        q = _grant_q(user, model, grant)
+        q = _grant_q(user, model, grant, action)
         if q is None:
             continue
         if not q:  # everything
@@ -255,7 +270,14 @@ def _resolve(obj, path: str):
     return getattr(value, last)
 
 
-def _grant_allows(user, obj, grant: Grant) -> bool:
+def _grant_allows(user, obj, grant: Grant, action: str = "view") -> bool:
+    condition = _condition(type(obj), grant, action)
+    if condition is not None and not condition[1](obj):
+        return False
+    return _scope_allows(user, obj, grant)
+
+
+def _scope_allows(user, obj, grant: Grant) -> bool:
     model = type(obj)
     scope = grant.scope
     if scope == SCOPE_INSTITUTION:
@@ -286,7 +308,7 @@ def authorize(user, action: str, obj, module: str | None = None):
     grants = grants_for(user, module, action)
     # Own rights first, so a delegation is named only when it was needed.
     for grant in sorted(grants, key=lambda g: g.principal_user_id != user.pk):
-        if _grant_allows(user, obj, grant):
+        if _grant_allows(user, obj, grant, action):
             return True, grant.principal_user_id
     return False, None
 

@@ -140,3 +140,30 @@ def _model_label(label: str) -> str:
         return str(apps.get_model(label)._meta.verbose_name)
     except (LookupError, ValueError):
         return label
+
+workingcalendar_table = Table(
+    columns=[
+        Column("name", _("name"), sort=("name",), link=True),
+        Column("institution", _("institution"), accessor="institution.name", sort=("institution__name",)),
+        Column("is_default", _("default calendar"), sort=("is_default",)),
+        Column("use_official_holidays", _("official holidays"), sort=("use_official_holidays",)),
+        Column("time_zone", _("time zone"), sort=("time_zone",), turkish=False, default=False),
+        Column("half_day_ends_at", _("half days end at"), accessor=lambda c: f"{c.half_day_ends_at:%H:%M}",
+               default=False),
+        Column("day_count", _("days added"), sort=("day_count",)),
+    ],
+    default_sort=("name",),
+    select_related=("institution",),
+)
+
+calendarday_table = Table(
+    columns=[
+        Column("date", _("date"), sort=("date",), link=True),
+        Column("name", _("name"), sort=("name",)),
+        Column("kind", _("kind"), sort=("kind",)),
+        Column("calendar", _("calendar"), accessor="calendar.name", sort=("calendar__name",)),
+        Column("description", _("description"), default=False),
+    ],
+    default_sort=("-date",),
+    select_related=("calendar",),
+)

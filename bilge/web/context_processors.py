@@ -6,6 +6,13 @@ from django.utils.translation import gettext_lazy as _
 from bilge.core.permissions import has_module_perm
 
 MENU = [
+    (_("Service desk"), "servicedesk", [
+        (_("New request"), "servicedesk:new_request"),
+        (_("My requests and approvals"), "servicedesk:my_requests"),
+        (_("Tickets"), "servicedesk:ticket_list"),
+        (_("IT services"), "servicedesk:service_list"),
+        (_("Request types"), "servicedesk:requesttype_list"),
+    ]),
     (_("Organization"), "org", [
         (_("Units"), "core:unit_list"),
         (_("People"), "core:person_list"),
@@ -22,6 +29,7 @@ MENU = [
         (_("Roles"), "core:role_list"),
         (_("Role assignments"), "core:roleassignment_list"),
         (_("Locked accounts"), "core:locked_accounts"),
+        (_("Business calendars"), "core:workingcalendar_list"),
     ]),
     (_("Audit"), "audit", [
         (_("Audit trail"), "core:auditentry_list"),

@@ -91,3 +91,26 @@ class AuditEntrySerializer(serializers.ModelSerializer):
         model = AuditEntry
         fields = ["id", "timestamp", "actor", "actor_label", "on_behalf_of", "on_behalf_of_label", "ip", "source",
                   "request_id", "action", "object_type", "object_id", "object_repr", "changes", "prev_hash", "hash"]
+
+
+# --- business calendar ---------------------------------------------------------------------------
+
+from bilge.core.models import CalendarDay, WorkingCalendar  # noqa: E402
+
+
+class WorkingCalendarSerializer(BilgeModelSerializer):
+    class Meta:
+        model = WorkingCalendar
+        fields = ["id", "institution", "name", "is_default", "periods", "time_zone", "half_day_ends_at",
+                  "use_official_holidays", "archived_at", "created_at", "updated_at"]
+        read_only_fields = ["archived_at", "created_at", "updated_at"]
+        # The one-default and unique-name rules are checked by the model's clean(), with clearer messages.
+        validators = []
+
+
+class CalendarDaySerializer(BilgeModelSerializer):
+    class Meta:
+        model = CalendarDay
+        fields = ["id", "calendar", "date", "kind", "name", "description", "archived_at", "created_at", "updated_at"]
+        read_only_fields = ["archived_at", "created_at", "updated_at"]
+        validators = []

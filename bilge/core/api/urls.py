@@ -12,3 +12,8 @@ ROUTES = [
     ("role-assignments", views.RoleAssignmentViewSet),
     ("audit", views.AuditEntryViewSet),
 ]
+
+ROUTES += [
+    ("calendars", views.WorkingCalendarViewSet),
+    ("calendar-days", views.CalendarDayViewSet),
+]

@@ -117,3 +117,21 @@ class AuditEntryViewSet(ReadOnlyModelViewSet):
     serializer_class = s.AuditEntrySerializer
     filterset_class = filters.AuditEntryFilterSet
     ordering = ("-id",)
+
+
+# --- business calendar ---------------------------------------------------------------------------
+
+from bilge.core.models import CalendarDay, WorkingCalendar  # noqa: E402
+
+
+class WorkingCalendarViewSet(ModelViewSet):
+    queryset = WorkingCalendar.objects.all()
+    serializer_class = s.WorkingCalendarSerializer
+    filterset_class = filters.WorkingCalendarFilterSet
+
+
+class CalendarDayViewSet(ModelViewSet):
+    queryset = CalendarDay.objects.all()
+    serializer_class = s.CalendarDaySerializer
+    filterset_class = filters.CalendarDayFilterSet
+    ordering = ("-date", "pk")

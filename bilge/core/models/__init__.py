@@ -8,3 +8,7 @@ __all__ = [
     "ArchivableModel", "AuditEntry", "BaseModel", "Delegation", "Duty", "Institution", "Person",
     "Position", "Regulation", "Role", "RoleAssignment", "Unit",
 ]
+
+from bilge.core.models.calendar import CalendarDay, WorkingCalendar  # noqa: E402
+
+__all__ += ["CalendarDay", "WorkingCalendar"]

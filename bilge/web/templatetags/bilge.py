@@ -56,3 +56,16 @@ def display(value):
     from django.utils.safestring import mark_safe
 
     return mark_safe(conditional_escape(str(value)).replace("\n", "<br>"))
+
+
+@register.filter
+def schema_label(field):
+    """The label of a data-defined form field in the active language."""
+    lang = (get_language() or "tr")[:2]
+    return field.get(f"label_{lang}") or field.get("label_tr") or field.get("key", "")
+
+
+@register.filter
+def schema_help(field):
+    lang = (get_language() or "tr")[:2]
+    return field.get(f"help_{lang}") or field.get("help_tr") or ""

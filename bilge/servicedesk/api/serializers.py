@@ -1,0 +1,81 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from bilge.api.serializers import BilgeModelSerializer
+from bilge.servicedesk.models import Approval, Comment, RequestType, Service, Ticket, WorkLog
+
+
+class ServiceSerializer(BilgeModelSerializer):
+    class Meta:
+        model = Service
+        fields = ["id", "institution", "unit", "code", "name", "chief", "email", "archived_at"]
+        read_only_fields = ["archived_at"]
+
+
+class RequestTypeSerializer(BilgeModelSerializer):
+    class Meta:
+        model = RequestType
+        fields = ["id", "service", "code", "name_tr", "name_en", "help_tr", "help_en", "kind", "keywords", "form",
+                  "approval_chain", "duties", "default_impact", "default_urgency", "sla", "requires_legal_basis",
+                  "archived_at"]
+        read_only_fields = ["archived_at"]
+
+
+class ApprovalSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Approval
+        fields = ["id", "ticket", "step", "label", "approver", "decision", "note", "decided_by", "on_behalf_of",
+                  "decided_at"]
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Comment
+        fields = ["id", "author", "body", "is_internal", "created_at"]
+
+
+class WorkLogSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WorkLog
+        fields = ["id", "person", "minutes", "note", "work_date"]
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Ticket
+        fields = ["id", "number", "institution", "requester", "requester_unit", "created_by", "channel",
+                  "request_type", "service", "impact", "urgency", "priority", "status", "assignee", "title",
+                  "description", "form_data", "related_devices", "resolution", "due_response_at",
+                  "due_resolution_at", "first_response_at", "resolved_at", "closed_at", "version", "created_at",
+                  "updated_at"]
+        read_only_fields = fields
+
+
+class TicketCreateSerializer(serializers.Serializer):
+    request_type = serializers.PrimaryKeyRelatedField(queryset=RequestType.objects.filter(archived_at__isnull=True))
+    requester = serializers.IntegerField(required=False, help_text=_("A person; default: the caller."))
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    answers = serializers.DictField(required=False, default=dict, help_text=_("Answers to the type's form, by key."))
+    impact = serializers.IntegerField(required=False, min_value=1, max_value=3)
+    urgency = serializers.IntegerField(required=False, min_value=1, max_value=3)
+    channel = serializers.ChoiceField(choices=Ticket.Channel.choices, default=Ticket.Channel.API)
+    related_devices = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+
+class TicketActionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=["assign", "start", "wait_requester", "wait_vendor", "resolve", "close",
+                                              "reopen", "cancel", "comment", "worklog"])
+    version = serializers.IntegerField(required=False, help_text=_("The version you read; a stale one is refused."))
+    assignee = serializers.IntegerField(required=False)
+    resolution = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    body = serializers.CharField(required=False, allow_blank=True, default="")
+    internal = serializers.BooleanField(required=False, default=False)
+    minutes = serializers.IntegerField(required=False, min_value=1, max_value=24 * 60)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DecisionSerializer(serializers.Serializer):
+    approve = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")

@@ -1,0 +1,8 @@
+from bilge.servicedesk.api import views
+
+ROUTES = [
+    ("services", views.ServiceViewSet),
+    ("request-types", views.RequestTypeViewSet),
+    ("tickets", views.TicketViewSet),
+    ("approvals", views.ApprovalViewSet),
+]

@@ -1,0 +1,128 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+
+from bilge.api.viewsets import ModelViewSet, ReadOnlyModelViewSet
+from bilge.core.models import Person
+from bilge.core.permissions import person_of
+from bilge.servicedesk import filters, services
+from bilge.servicedesk.api import serializers as s
+from bilge.servicedesk.models import Approval, RequestType, Service, Ticket
+
+
+def _django_errors(exc):
+    return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
+
+
+class ServiceViewSet(ModelViewSet):
+    queryset = Service.objects.all()
+    serializer_class = s.ServiceSerializer
+    filterset_class = filters.ServiceFilterSet
+
+
+class RequestTypeViewSet(ModelViewSet):
+    queryset = RequestType.objects.all()
+    serializer_class = s.RequestTypeSerializer
+    filterset_class = filters.RequestTypeFilterSet
+
+
+class TicketViewSet(ReadOnlyModelViewSet):
+    """Tickets. Create with POST (the same rules as the portal); change them only through
+    ``/action/`` — every move is checked against the state and the caller's rights."""
+
+    queryset = Ticket.objects.all()
+    serializer_class = s.TicketSerializer
+    filterset_class = filters.TicketFilterSet
+    select_related = ("requester", "service", "request_type")
+    ordering = ("-id",)
+
+    @extend_schema(request=s.TicketCreateSerializer, responses={201: s.TicketSerializer})
+    def create(self, request):
+        data = s.TicketCreateSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        requester = person_of(request.user) if not v.get("requester") else \
+            get_object_or_404(Person.objects.visible_to(request.user, "view"), pk=v["requester"])
+        if requester is None:
+            raise ValidationError({"requester": ["No person is linked to your account."]})
+        try:
+            ticket = services.create_ticket(
+                request.user, requester=requester, request_type=v["request_type"], title=v["title"],
+                description=v["description"], answers=v["answers"], impact=v.get("impact"),
+                urgency=v.get("urgency"), channel=v["channel"], related_devices=v["related_devices"])
+        except PermissionError as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from exc
+        return Response(s.TicketSerializer(ticket).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.TicketActionSerializer, responses=s.TicketSerializer)
+    @action(detail=True, methods=["post"], url_path="action", required_action="view")
+    def transition(self, request, pk=None):
+        """Move the ticket (assign, start, hold, resolve, close, reopen, cancel) or add a comment or
+        work; the state and the caller's rights are checked, and a stale ``version`` gets 409."""
+        ticket = get_object_or_404(self.get_queryset(), pk=pk)
+        data = s.TicketActionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v, user, version = data.validated_data, request.user, data.validated_data.get("version")
+        move = v["action"]
+        try:
+            if move == "assign":
+                technician = get_object_or_404(Person, pk=v.get("assignee") or 0, institution=ticket.institution)
+                services.assign(user, ticket, technician, version)
+            elif move == "start":
+                services.start(user, ticket, version)
+            elif move in ("wait_requester", "wait_vendor"):
+                services.hold(user, ticket, move == "wait_requester", version)
+            elif move == "resolve":
+                services.resolve(user, ticket, v["resolution"], version)
+            elif move == "close":
+                services.close(user, ticket, version)
+            elif move == "reopen":
+                services.reopen(user, ticket, v["reason"], version)
+            elif move == "cancel":
+                services.cancel(user, ticket, v["reason"], version)
+            elif move == "comment":
+                services.add_comment(user, ticket, v["body"], internal=v["internal"])
+            else:
+                services.log_work(user, ticket, v.get("minutes") or 0, v["note"])
+        except PermissionError as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except services.Conflict as exc:
+            return Response({"non_field_errors": [str(exc)]}, status=status.HTTP_409_CONFLICT)
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from exc
+        ticket.refresh_from_db()
+        return Response(s.TicketSerializer(ticket).data)
+
+
+class ApprovalViewSet(ReadOnlyModelViewSet):
+    queryset = Approval.objects.all()
+    serializer_class = s.ApprovalSerializer
+    ordering = ("-id",)
+
+    def get_queryset(self):
+        # The caller's own pending approvals (and their principals'), plus what their scope shows.
+        pending = services.pending_approvals_for(self.request.user).values("pk")
+        visible = super().get_queryset().values("pk")
+        return (Approval.objects.filter(pk__in=pending) | Approval.objects.filter(pk__in=visible)) \
+            .select_related("ticket").order_by("-id")
+
+    @extend_schema(request=s.DecisionSerializer, responses=s.ApprovalSerializer)
+    @action(detail=True, methods=["post"], required_action="view")
+    def decide(self, request, pk=None):
+        approval = get_object_or_404(self.get_queryset(), pk=pk)
+        data = s.DecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            approval = services.decide(request.user, approval, data.validated_data["approve"],
+                                       data.validated_data["note"])
+        except PermissionError as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from exc
+        return Response(s.ApprovalSerializer(approval).data)

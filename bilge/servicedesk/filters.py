@@ -1,0 +1,38 @@
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from bilge.core.filtering import ArchivableFilterSet, BaseFilterSet
+from bilge.servicedesk.models import RequestType, Service, Ticket
+
+
+class ServiceFilterSet(ArchivableFilterSet):
+    class Meta:
+        model = Service
+        fields = ["institution", "unit"]
+
+
+class RequestTypeFilterSet(ArchivableFilterSet):
+    class Meta:
+        model = RequestType
+        fields = ["service", "kind"]
+
+
+class TicketFilterSet(BaseFilterSet):
+    open = django_filters.BooleanFilter(method="filter_open", label=_("not finished"))
+    mine = django_filters.BooleanFilter(method="filter_mine", label=_("assigned to me"))
+
+    class Meta:
+        model = Ticket
+        fields = ["status", "service", "priority", "channel", "request_type", "requester_unit", "assignee"]
+
+    def filter_open(self, queryset, name, value):
+        finished = Ticket.FINISHED_STATUSES
+        return queryset.exclude(status__in=finished) if value else queryset.filter(status__in=finished)
+
+    def filter_mine(self, queryset, name, value):
+        from bilge.core.permissions import person_of
+
+        person = person_of(self.request.user) if self.request else None
+        if not value or person is None:
+            return queryset
+        return queryset.filter(assignee=person)

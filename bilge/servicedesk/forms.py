@@ -1,0 +1,49 @@
+import json
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from bilge.servicedesk.models import RequestType, Service
+from bilge.web.forms import BilgeModelForm
+from bilge.web.widgets import AutocompleteSelect
+
+
+class ServiceForm(BilgeModelForm):
+    class Meta:
+        model = Service
+        fields = ["institution", "unit", "code", "name", "chief", "email"]
+        widgets = {"chief": AutocompleteSelect("core:person_autocomplete")}
+
+
+class PrettyJSONField(forms.JSONField):
+    def prepare_value(self, value):
+        if isinstance(value, str):
+            return value
+        return json.dumps(value, ensure_ascii=False, indent=2)
+
+
+class RequestTypeForm(BilgeModelForm):
+    form = PrettyJSONField(label=_("form"), required=False, widget=forms.Textarea(attrs={"rows": 10}),
+                           help_text=_('Fields as data, e.g. [{"key": "system", "type": "choice", "label_tr": '
+                                       '"Sistem", "required": true, "choices": [["ebys", "EBYS"]]}]. Tickets keep '
+                                       'the form they were filled with, so a change never breaks them.'))
+    approval_chain = PrettyJSONField(label=_("approval chain"), required=False,
+                                     widget=forms.Textarea(attrs={"rows": 4}),
+                                     help_text=_('Steps in order, e.g. [{"kind": "unit_manager"}, {"kind": "dpo"}].'))
+    sla = PrettyJSONField(label=_("SLA targets"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+                          help_text=_('Business minutes per priority, e.g. {"1": {"response": 30, "resolution": 240}}.'))
+
+    class Meta:
+        model = RequestType
+        fields = ["service", "code", "name_tr", "name_en", "kind", "help_tr", "help_en", "keywords", "form",
+                  "approval_chain", "sla", "default_impact", "default_urgency", "requires_legal_basis", "duties"]
+        widgets = {"duties": forms.SelectMultiple(attrs={"size": 8})}
+
+    def clean_form(self):
+        return self.cleaned_data.get("form") or []
+
+    def clean_approval_chain(self):
+        return self.cleaned_data.get("approval_chain") or []
+
+    def clean_sla(self):
+        return self.cleaned_data.get("sla") or {}

@@ -1,0 +1,4 @@
+from bilge.servicedesk.models.catalog import RequestType, Service
+from bilge.servicedesk.models.tickets import Approval, Comment, Ticket, TicketSequence, WorkLog
+
+__all__ = ["Approval", "Comment", "RequestType", "Service", "Ticket", "TicketSequence", "WorkLog"]

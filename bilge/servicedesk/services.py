@@ -1,0 +1,421 @@
+"""Service-desk operations. Every state change of a ticket goes through here: it checks that the
+move is allowed from the current state and that the user has the right, runs in one transaction,
+and lands in the audit trail (the models are audited)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bilge.core import audit
+from bilge.core.models import Delegation, Person
+from bilge.core.permissions import authorize, person_of
+from bilge.servicedesk.forms_schema import clean_answers
+from bilge.servicedesk.models import Approval, Comment, RequestType, Ticket, TicketSequence, WorkLog
+
+S = Ticket.Status
+DPO_POSITIONS = ("Kişisel Verileri Koruma Sorumlusu", "KVKK Sorumlusu", "Veri Koruma Sorumlusu")
+APPROVAL_LINK_SALT = "bilge.servicedesk.approval"
+
+# Which moves are allowed from which state (besides approvals, which open or reject a ticket).
+TRANSITIONS = {
+    "assign": {S.OPEN, S.ASSIGNED, S.IN_PROGRESS, S.WAITING_REQUESTER, S.WAITING_VENDOR},
+    "start": {S.OPEN, S.ASSIGNED, S.WAITING_REQUESTER, S.WAITING_VENDOR},
+    "wait_requester": {S.OPEN, S.ASSIGNED, S.IN_PROGRESS},
+    "wait_vendor": {S.OPEN, S.ASSIGNED, S.IN_PROGRESS},
+    "resolve": {S.OPEN, S.ASSIGNED, S.IN_PROGRESS, S.WAITING_REQUESTER, S.WAITING_VENDOR},
+    "close": {S.RESOLVED},
+    "reopen": {S.RESOLVED, S.CLOSED},
+    "cancel": {S.NEW, S.AWAITING_APPROVAL, S.OPEN, S.ASSIGNED, S.IN_PROGRESS, S.WAITING_REQUESTER,
+               S.WAITING_VENDOR},
+}
+
+
+class Conflict(Exception):
+    """Someone else changed the ticket since it was read: nothing was overwritten."""
+
+
+def priority_for(impact: int, urgency: int) -> int:
+    """Impact × urgency (each 1 high … 3 low) → priority 1 (critical) … 4 (low)."""
+    score = impact + urgency
+    return 1 if score <= 2 else 2 if score == 3 else 3 if score == 4 else 4
+
+
+# --- numbering ---------------------------------------------------------------------------------
+
+def next_number(year: int) -> str:
+    """The next number of the year, e.g. 2026-000123: unique and gapless also under concurrent
+    creation (the year's counter row is locked until the creating transaction ends)."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("next_number() must run inside the ticket's transaction")
+    try:
+        with transaction.atomic():
+            TicketSequence.objects.get_or_create(year=year)
+    except IntegrityError:
+        pass  # created by a concurrent transaction
+    seq = TicketSequence.objects.select_for_update().get(year=year)
+    seq.last += 1
+    seq.save(update_fields=["last"])
+    return f"{year}-{seq.last:06d}"
+
+
+# --- creating -----------------------------------------------------------------------------------
+
+def _approver_for(step: dict, requester: Person) -> Person:
+    kind = step["kind"]
+    inst = requester.institution
+    if kind == "unit_manager":
+        unit = requester.unit
+        while unit is not None:
+            if unit.manager_id and unit.manager_id != requester.pk:
+                return unit.manager
+            unit = unit.parent
+        raise ValidationError(_("No manager is recorded for %(unit)s or the units above it; the request "
+                                "cannot be routed for approval.") % {"unit": requester.unit})
+    if kind == "position":
+        ids = [u.pk for u in requester.unit.ancestors(include_self=True)]
+        found = (Person.objects.current().filter(institution=inst, unit_id__in=ids, position__name=step["position"])
+                 .exclude(pk=requester.pk).order_by("pk").first())
+        if found is None:
+            raise ValidationError(_("Nobody holds the position %(position)s for this unit.") % step)
+        return found
+    if kind == "person":
+        found = Person.objects.current().filter(institution=inst, registration_no=step["registration_no"]).first()
+        if found is None:
+            raise ValidationError(_("The approver %(registration_no)s is not a current member of staff.") % step)
+        return found
+    found = Person.objects.current().filter(institution=inst, position__name__in=DPO_POSITIONS).order_by("pk").first()
+    if found is None:
+        raise ValidationError(_("No data-protection officer is recorded (a person with the position "
+                                "'Kişisel Verileri Koruma Sorumlusu')."))
+    return found
+
+
+@transaction.atomic
+def create_ticket(user, *, requester: Person, request_type: RequestType, title: str, description: str = "",
+                  answers: dict | None = None, impact: int | None = None, urgency: int | None = None,
+                  channel: str = Ticket.Channel.PORTAL, related_devices: str = "") -> Ticket:
+    """Record a fault or request. The requester files their own; IT staff may record one on
+    someone's behalf (phone, walk-in). Nothing is written when anything is wrong."""
+    if request_type.is_archived:
+        raise ValidationError(_("This request type is no longer offered."))
+    if not title.strip():
+        raise ValidationError({"title": [_("A subject is required.")]})
+    cleaned = clean_answers(request_type.form, answers or {}, institution=requester.institution)
+    impact = impact or request_type.default_impact
+    urgency = urgency or request_type.default_urgency
+    if impact not in (1, 2, 3) or urgency not in (1, 2, 3):
+        raise ValidationError(_("Impact and urgency are 1, 2 or 3."))
+    ticket = Ticket(
+        institution=requester.institution, requester=requester, requester_unit=requester.unit, created_by=user,
+        channel=channel, request_type=request_type, service=request_type.service,
+        service_unit=request_type.service.unit, impact=impact, urgency=urgency,
+        priority=priority_for(impact, urgency), title=title.strip()[:200], description=description.strip(),
+        form_data=cleaned, form_schema=request_type.form, related_devices=related_devices.strip()[:300],
+    )
+    allowed, principal = authorize(user, "add", ticket)
+    if not allowed:
+        raise PermissionError(_("You may not record a request for this person."))
+    steps = [(step, _approver_for(step, requester)) for step in request_type.approval_chain]
+    ticket.number = next_number(timezone.localdate().year)
+    ticket.status = S.AWAITING_APPROVAL if steps else S.OPEN
+    if not steps:
+        _start_clock(ticket)
+    with _acting(user, principal):
+        ticket.save()
+        for index, (step, approver) in enumerate(steps, start=1):
+            Approval.objects.create(ticket=ticket, step=index, label=step.get("label", ""), approver=approver,
+                                    decision=Approval.Decision.PENDING if index == 1 else Approval.Decision.WAITING)
+    return ticket
+
+
+def _acting(user, principal_id):
+    from bilge.core.services import _acting_for
+
+    return _acting_for(user, principal_id)
+
+
+# --- approvals ------------------------------------------------------------------------------------
+
+def deputies_for(person: Person):
+    """People acting for ``person`` today (both kinds of delegation carry approvals)."""
+    today = timezone.localdate()
+    return Person.objects.filter(delegations_received__principal=person, delegations_received__start_date__lte=today,
+                                 delegations_received__end_date__gte=today,
+                                 delegations_received__archived_at__isnull=True)
+
+
+def can_decide(user, approval: Approval) -> bool:
+    person = person_of(user)
+    if person is None or approval.decision != Approval.Decision.PENDING:
+        return False
+    return person.pk == approval.approver_id or deputies_for(approval.approver).filter(pk=person.pk).exists()
+
+
+def pending_approvals_for(user):
+    """The approvals waiting for the user: their own and those of people they deputise for."""
+    person = person_of(user)
+    if person is None:
+        return Approval.objects.none()
+    today = timezone.localdate()
+    principals = Delegation.objects.filter(delegate=person, start_date__lte=today, end_date__gte=today,
+                                           archived_at__isnull=True).values("principal_id")
+    from django.db.models import Q
+
+    return (Approval.objects.filter(decision=Approval.Decision.PENDING)
+            .filter(Q(approver=person) | Q(approver_id__in=principals))
+            .select_related("ticket", "ticket__requester", "ticket__request_type", "approver").order_by("ticket_id"))
+
+
+@transaction.atomic
+def decide(user, approval: Approval, approve: bool, note: str = "") -> Approval:
+    approval = Approval.objects.select_for_update().select_related("approver", "ticket").get(pk=approval.pk)
+    if not can_decide(user, approval):
+        raise PermissionError(_("This approval is not yours to decide (or it is already decided)."))
+    if not approve and not note.strip():
+        raise ValidationError({"note": [_("Say why the request is rejected.")]})
+    person = person_of(user)
+    deputy = person.pk != approval.approver_id
+    approval.decision = Approval.Decision.APPROVED if approve else Approval.Decision.REJECTED
+    approval.note = note.strip()
+    approval.decided_by = user
+    approval.on_behalf_of = approval.approver if deputy else None
+    approval.decided_at = timezone.now()
+    ticket = Ticket.objects.select_for_update().get(pk=approval.ticket_id)
+    ctx = audit.current_context()
+    principal_user = approval.approver.user if deputy else None
+    with audit.acting_as(user, ip=ctx.ip, source=ctx.source, on_behalf_of=principal_user):
+        approval.save()
+        if not approve:
+            ticket.status = S.REJECTED
+            ticket.approvals.filter(decision=Approval.Decision.WAITING).update(decision=Approval.Decision.SKIPPED)
+        else:
+            following = ticket.approvals.filter(step__gt=approval.step).order_by("step").first()
+            if following is not None:
+                following.decision = Approval.Decision.PENDING
+                following.save(update_fields=["decision", "updated_at"])
+            else:
+                ticket.status = S.OPEN
+                _start_clock(ticket)
+        ticket.version += 1
+        ticket.save()
+    return approval
+
+
+def _start_clock(ticket: Ticket) -> None:
+    """The SLA clock starts when the ticket reaches the IT queue (after any approval)."""
+    from bilge.servicedesk.sla import set_due_times
+
+    set_due_times(ticket, timezone.now())
+
+
+def approval_link_token(approval: Approval) -> str:
+    """The signed token of the e-mail link that opens this approval (expires, see approval_from_token)."""
+    return signing.dumps({"a": approval.pk, "p": approval.approver_id}, salt=APPROVAL_LINK_SALT, compress=True)
+
+
+def approval_from_token(token: str) -> Approval:
+    max_age = getattr(settings, "SERVICEDESK_APPROVAL_LINK_DAYS", 7) * 24 * 3600
+    try:
+        data = signing.loads(token, salt=APPROVAL_LINK_SALT, max_age=max_age)
+    except signing.SignatureExpired as exc:
+        raise ValidationError(_("This approval link has expired; open the request from your approvals list.")) from exc
+    except signing.BadSignature as exc:
+        raise ValidationError(_("This approval link is not valid.")) from exc
+    approval = Approval.objects.filter(pk=data.get("a"), approver_id=data.get("p")).select_related("ticket").first()
+    if approval is None:
+        raise ValidationError(_("This approval link is not valid."))
+    return approval
+
+
+# --- working a ticket -------------------------------------------------------------------------------
+
+def _locked(ticket: Ticket, expected_version: int | None) -> Ticket:
+    current = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise Conflict(_("%(number)s was changed by someone else while you were working on it. Reload the page "
+                         "to see the changes; nothing was overwritten.") % {"number": current.number})
+    return current
+
+
+def _move(user, ticket: Ticket, move: str, expected_version: int | None, action: str = "change") -> Ticket:
+    current = _locked(ticket, expected_version)
+    allowed, principal = authorize(user, action, current)
+    if not allowed:
+        raise PermissionError(_("You may not change this ticket."))
+    if current.status not in TRANSITIONS[move]:
+        raise ValidationError(_("A ticket that is %(status)s cannot be %(move)s.")
+                              % {"status": current.get_status_display(), "move": MOVE_LABELS[move]})
+    current._principal = principal
+    return current
+
+
+MOVE_LABELS = {
+    "assign": _("assigned"), "start": _("started"), "wait_requester": _("put on hold for the requester"),
+    "wait_vendor": _("put on hold for the vendor"), "resolve": _("resolved"), "close": _("closed"),
+    "reopen": _("reopened"), "cancel": _("cancelled"),
+}
+
+
+def _save(user, ticket: Ticket) -> Ticket:
+    ticket.version += 1
+    with _acting(user, getattr(ticket, "_principal", None)):
+        ticket.save()
+    return ticket
+
+
+def _mark_first_response(ticket: Ticket) -> None:
+    if ticket.first_response_at is None:
+        ticket.first_response_at = timezone.now()
+
+
+@transaction.atomic
+def assign(user, ticket: Ticket, technician: Person, expected_version: int | None = None) -> Ticket:
+    current = _move(user, ticket, "assign", expected_version)
+    if not technician.unit.is_it or technician.is_archived:
+        raise ValidationError({"assignee": [_("Tickets are assigned to current IT staff.")]})
+    current.assignee = technician
+    if current.status == S.OPEN:
+        current.status = S.ASSIGNED
+    _mark_first_response(current)
+    return _save(user, current)
+
+
+@transaction.atomic
+def start(user, ticket: Ticket, expected_version: int | None = None) -> Ticket:
+    current = _move(user, ticket, "start", expected_version)
+    if current.assignee_id is None:
+        current.assignee = person_of(user)
+    _resume_clock(current)
+    current.status = S.IN_PROGRESS
+    _mark_first_response(current)
+    return _save(user, current)
+
+
+@transaction.atomic
+def hold(user, ticket: Ticket, for_requester: bool, expected_version: int | None = None) -> Ticket:
+    current = _move(user, ticket, "wait_requester" if for_requester else "wait_vendor", expected_version)
+    current.status = S.WAITING_REQUESTER if for_requester else S.WAITING_VENDOR
+    if for_requester:
+        current.paused_since = timezone.now()  # waiting for the requester does not count
+    _mark_first_response(current)
+    return _save(user, current)
+
+
+def _resume_clock(ticket: Ticket) -> None:
+    """Leaving "waiting for the requester": push the due times by the business time paused."""
+    if ticket.paused_since is None:
+        return
+    from bilge.servicedesk.sla import shift_due_times
+
+    shift_due_times(ticket, ticket.paused_since, timezone.now())
+    ticket.paused_since = None
+
+
+@transaction.atomic
+def resolve(user, ticket: Ticket, resolution: str, expected_version: int | None = None) -> Ticket:
+    current = _move(user, ticket, "resolve", expected_version)
+    if not resolution.strip():
+        raise ValidationError({"resolution": [_("Write what was done.")]})
+    _resume_clock(current)
+    current.status = S.RESOLVED
+    current.resolution = resolution.strip()
+    current.resolved_at = timezone.now()
+    _mark_first_response(current)
+    return _save(user, current)
+
+
+@transaction.atomic
+def close(user, ticket: Ticket, expected_version: int | None = None) -> Ticket:
+    current = _move(user, ticket, "close", expected_version)
+    current.status = S.CLOSED
+    current.closed_at = timezone.now()
+    return _save(user, current)
+
+
+@transaction.atomic
+def reopen(user, ticket: Ticket, reason: str, expected_version: int | None = None) -> Ticket:
+    current = _locked(ticket, expected_version)
+    person = person_of(user)
+    is_requester = person is not None and person.pk == current.requester_id
+    allowed, principal = authorize(user, "change", current)
+    if not (allowed or is_requester):
+        raise PermissionError(_("You may not reopen this ticket."))
+    if current.status not in TRANSITIONS["reopen"]:
+        raise ValidationError(_("Only a resolved or closed ticket can be reopened."))
+    days = getattr(settings, "SERVICEDESK_REOPEN_DAYS", 10)
+    if current.resolved_at and (timezone.now() - current.resolved_at).days > days:
+        raise ValidationError(_("It is more than %(days)s days since it was resolved: open a new request.")
+                              % {"days": days})
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Say what is still wrong.")]})
+    current.status = S.ASSIGNED if current.assignee_id else S.OPEN
+    current.resolved_at = None
+    current.closed_at = None
+    current._principal = principal
+    _save(user, current)
+    Comment.objects.create(ticket=current, author=user, body=reason.strip())
+    return current
+
+
+@transaction.atomic
+def cancel(user, ticket: Ticket, reason: str = "", expected_version: int | None = None) -> Ticket:
+    current = _locked(ticket, expected_version)
+    person = person_of(user)
+    if person is None or person.pk != current.requester_id:
+        raise PermissionError(_("Only the requester can withdraw a request."))
+    if current.status not in TRANSITIONS["cancel"]:
+        raise ValidationError(_("This request is already finished."))
+    current.status = S.CANCELLED
+    current.closed_at = timezone.now()
+    current.approvals.filter(decision__in=[Approval.Decision.PENDING, Approval.Decision.WAITING]).update(
+        decision=Approval.Decision.SKIPPED)
+    _save(user, current)
+    if reason.strip():
+        Comment.objects.create(ticket=current, author=user, body=reason.strip())
+    return current
+
+
+@transaction.atomic
+def add_comment(user, ticket: Ticket, body: str, internal: bool = False) -> Comment:
+    if not body.strip():
+        raise ValidationError({"body": [_("The comment is empty.")]})
+    person = person_of(user)
+    is_requester = person is not None and person.pk == ticket.requester_id
+    staff_allowed, _principal = authorize(user, "change", ticket)
+    if not (staff_allowed or is_requester):
+        raise PermissionError(_("You may not comment on this ticket."))
+    if internal and not staff_allowed:
+        raise PermissionError(_("Only IT staff write internal comments."))
+    comment = Comment.objects.create(ticket=ticket, author=user, body=body.strip(), is_internal=internal)
+    if staff_allowed and not is_requester and not internal and ticket.first_response_at is None:
+        Ticket.objects.filter(pk=ticket.pk).update(first_response_at=timezone.now())
+    return comment
+
+
+@transaction.atomic
+def log_work(user, ticket: Ticket, minutes: int, note: str, work_date=None) -> WorkLog:
+    allowed, _principal = authorize(user, "change", ticket)
+    person = person_of(user)
+    if not allowed or person is None:
+        raise PermissionError(_("You may not log work on this ticket."))
+    if not (0 < int(minutes) <= 24 * 60):
+        raise ValidationError({"minutes": [_("Between 1 minute and 24 hours.")]})
+    if not note.strip():
+        raise ValidationError({"note": [_("Say what was done.")]})
+    return WorkLog.objects.create(ticket=ticket, person=person, minutes=int(minutes), note=note.strip(),
+                                  work_date=work_date or timezone.localdate())
+
+
+# --- the duty catalog ----------------------------------------------------------------------------------
+
+def tickets_per_duty(duty_ids: list[int]) -> dict[int, int]:
+    """Work recorded per duty: tickets of request types that fulfil the duty."""
+    rows = (RequestType.duties.through.objects.filter(duty_id__in=duty_ids)
+            .values("duty_id").annotate(n=Count("requesttype__tickets")))
+    return {row["duty_id"]: row["n"] for row in rows}

@@ -1,0 +1,47 @@
+"""The service desk through the REST API: the same rules as the portal."""
+
+import pytest
+
+from bilge.servicedesk.models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def test_create_and_work_a_ticket_through_the_api(desk, client):
+    client.force_login(desk["users"]["cagri"])
+    r = client.post("/api/tickets/", {"request_type": desk["printer"].pk, "title": "Yazıcı",
+                                      "answers": {"printer": "HP"}}, content_type="application/json")
+    assert r.status_code == 201, r.content
+    ticket = r.json()
+    assert ticket["status"] == "open" and ticket["channel"] == "api"
+    r = client.post("/api/tickets/", {"request_type": desk["printer"].pk, "title": "Eksik"},
+                    content_type="application/json", HTTP_ACCEPT_LANGUAGE="tr")
+    assert r.status_code == 400 and "printer" in r.json()
+    assert client.post(f"/api/tickets/{ticket['id']}/action/", {"action": "start"},
+                       content_type="application/json").status_code == 403
+    client.force_login(desk["users"]["ipek"])
+    r = client.post(f"/api/tickets/{ticket['id']}/action/", {"action": "start", "version": ticket["version"]},
+                    content_type="application/json")
+    assert r.status_code == 200 and r.json()["status"] == "in_progress"
+    r = client.post(f"/api/tickets/{ticket['id']}/action/",
+                    {"action": "resolve", "resolution": "x", "version": ticket["version"]},
+                    content_type="application/json")
+    assert r.status_code == 409
+    r = client.post(f"/api/tickets/{ticket['id']}/action/", {"action": "worklog", "minutes": 15, "note": "Temizlik"},
+                    content_type="application/json")
+    assert r.status_code == 200
+    assert client.get("/api/tickets/?open=true").json()["count"] == 1
+
+
+def test_approvals_through_the_api(desk, client):
+    client.force_login(desk["users"]["cagri"])
+    r = client.post("/api/tickets/", {"request_type": desk["access"].pk, "title": "EBYS",
+                                      "answers": {"system": "ebys"}}, content_type="application/json")
+    ticket = Ticket.objects.get(pk=r.json()["id"])
+    approval = ticket.approvals.get()
+    client.force_login(desk["users"]["ismail"])
+    assert [a["id"] for a in client.get("/api/approvals/").json()["results"]] == [approval.pk]
+    r = client.post(f"/api/approvals/{approval.pk}/decide/", {"approve": True}, content_type="application/json")
+    assert r.status_code == 200 and r.json()["decision"] == "approved"
+    ticket.refresh_from_db()
+    assert ticket.status == "open"

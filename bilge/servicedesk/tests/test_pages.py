@@ -1,0 +1,73 @@
+"""The portal and the ticket page through the web: find a type, fill its form, approve via the
+signed link, work the ticket."""
+
+import pytest
+
+from bilge.servicedesk import services
+from bilge.servicedesk.models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_portal_finds_a_request_type_by_the_words_typed(desk, client):
+    client.force_login(desk["users"]["cagri"])
+    html = client.get("/servicedesk/new/", {"q": "YAZICI"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "Yazıcı arızası" in html and "EBYS" not in html
+    html = client.get("/servicedesk/new/", {"q": "ebys"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "EBYS yetki talebi" in html
+
+
+def test_a_request_from_the_portal_with_an_error_keeps_the_answers_and_writes_nothing(desk, client):
+    client.force_login(desk["users"]["cagri"])
+    r = client.post("/servicedesk/new/", {"type": desk["printer"].pk, "title": "Yazıcı çalışmıyor",
+                                          "f_printer": ""})
+    assert r.status_code == 400 and Ticket.objects.count() == 0
+    assert "Yazıcı çalışmıyor" in r.content.decode()
+    r = client.post("/servicedesk/new/", {"type": desk["printer"].pk, "title": "Yazıcı çalışmıyor",
+                                          "f_printer": "HP 2. kat", "urgency": "1", "impact": "2"})
+    ticket = Ticket.objects.get()
+    assert r.status_code == 302 and r.url == ticket.get_absolute_url()
+    assert ticket.priority == 2 and ticket.channel == "portal"
+    assert ticket.number in client.get("/servicedesk/my/").content.decode()
+
+
+def test_the_manager_approves_through_the_signed_link(desk, client):
+    ticket = services.create_ticket(desk["users"]["cagri"], requester=desk["people"]["cagri"],
+                                    request_type=desk["access"], title="EBYS", answers={"system": "ebys"})
+    approval = ticket.approvals.get()
+    link = f"/servicedesk/approval/{services.approval_link_token(approval)}/"
+    client.force_login(desk["users"]["ilgaz"])  # not the approver
+    assert client.get(link).status_code == 403
+    client.force_login(desk["users"]["ismail"])
+    assert client.get("/servicedesk/my/").content.decode().count(ticket.number) >= 1
+    r = client.get(link)
+    assert r.status_code == 302 and r.url.endswith("#approval")
+    client.post(f"/servicedesk/tickets/{ticket.pk}/action/", {"action": "approve", "approval": approval.pk})
+    ticket.refresh_from_db()
+    assert ticket.status == "open"
+    assert client.get(link).status_code == 302  # already decided: back to the list with a message
+    tampered = link[:-3] + "xx/"
+    assert client.get(tampered, follow=True).status_code == 200
+
+
+def test_a_stale_page_gets_a_conflict_message(desk, client):
+    ticket = services.create_ticket(desk["users"]["cagri"], requester=desk["people"]["cagri"],
+                                    request_type=desk["printer"], title="x", answers={"printer": "y"})
+    client.force_login(desk["users"]["ipek"])
+    stale = ticket.version
+    client.post(f"/servicedesk/tickets/{ticket.pk}/action/", {"action": "start", "version": stale})
+    r = client.post(f"/servicedesk/tickets/{ticket.pk}/action/",
+                    {"action": "resolve", "resolution": "bitti", "version": stale}, follow=True)
+    assert "nothing was overwritten" in r.content.decode() or "üzerine yazılmadı" in r.content.decode()
+    assert Ticket.objects.get(pk=ticket.pk).status == "in_progress"
+
+
+def test_the_queue_lists_what_the_technician_may_see(desk, client):
+    services.create_ticket(desk["users"]["cagri"], requester=desk["people"]["cagri"],
+                           request_type=desk["printer"], title="Yazıcı", answers={"printer": "y"})
+    waiting = services.create_ticket(desk["users"]["cagri"], requester=desk["people"]["cagri"],
+                                     request_type=desk["access"], title="EBYS bekliyor", answers={"system": "ebys"})
+    client.force_login(desk["users"]["ipek"])
+    html = client.get("/servicedesk/tickets/?open=true").content.decode()
+    assert "Yazıcı" in html and waiting.number not in html
+    assert client.get(waiting.get_absolute_url()).status_code == 404
