@@ -412,6 +412,25 @@ def log_work(user, ticket: Ticket, minutes: int, note: str, work_date=None) -> W
                                   work_date=work_date or timezone.localdate())
 
 
+@transaction.atomic
+def rate(user, ticket: Ticket, rating: int, comment: str = "") -> Ticket:
+    """The requester's satisfaction (1–5 and a comment), once, after the ticket is resolved."""
+    current = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    person = person_of(user)
+    if person is None or person.pk != current.requester_id:
+        raise PermissionError(_("Only the requester rates a request."))
+    if current.status not in (S.RESOLVED, S.CLOSED):
+        raise ValidationError(_("A request is rated after it is resolved."))
+    if current.rating is not None:
+        raise ValidationError(_("This request is already rated."))
+    if rating not in (1, 2, 3, 4, 5):
+        raise ValidationError({"rating": [_("Choose from 1 (poor) to 5 (excellent).")]})
+    current.rating = rating
+    current.rating_comment = comment.strip()[:2000]
+    current.rated_at = timezone.now()
+    return _save(user, current)
+
+
 # --- the duty catalog ----------------------------------------------------------------------------------
 
 def tickets_per_duty(duty_ids: list[int]) -> dict[int, int]:

@@ -134,6 +134,9 @@ class TicketAction(View):
             elif action == "worklog":
                 minutes = data.get("minutes", "")
                 services.log_work(user, ticket, int(minutes) if minutes.isdigit() else 0, data.get("note", ""))
+            elif action == "rate":
+                rating = data.get("rating", "")
+                services.rate(user, ticket, int(rating) if rating.isdigit() else 0, data.get("comment", ""))
             elif action in ("approve", "reject"):
                 approval = get_object_or_404(Approval, pk=data.get("approval") or 0, ticket=ticket)
                 services.decide(user, approval, action == "approve", data.get("note", ""))

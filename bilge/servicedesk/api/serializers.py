@@ -46,8 +46,8 @@ class TicketSerializer(serializers.ModelSerializer):
         fields = ["id", "number", "institution", "requester", "requester_unit", "created_by", "channel",
                   "request_type", "service", "impact", "urgency", "priority", "status", "assignee", "title",
                   "description", "form_data", "related_devices", "resolution", "due_response_at",
-                  "due_resolution_at", "first_response_at", "resolved_at", "closed_at", "version", "created_at",
-                  "updated_at"]
+                  "due_resolution_at", "first_response_at", "resolved_at", "closed_at", "rating", "rating_comment",
+                  "rated_at", "version", "created_at", "updated_at"]
         read_only_fields = fields
 
 

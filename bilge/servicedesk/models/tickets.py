@@ -99,6 +99,10 @@ class Ticket(BaseModel):
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     paused_since = models.DateTimeField(_("SLA paused since"), null=True, blank=True, editable=False)
+    rating = models.PositiveSmallIntegerField(_("satisfaction"), null=True, blank=True,
+                                              choices=[(n, str(n)) for n in range(1, 6)])
+    rating_comment = models.TextField(_("satisfaction comment"), blank=True)
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = TicketQuerySet.as_manager()
@@ -123,6 +127,8 @@ class Ticket(BaseModel):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(priority__gte=1, priority__lte=4), name="ticket_priority_range"),
+            models.CheckConstraint(condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
+                                   name="ticket_rating_range"),
         ]
 
     def __str__(self):

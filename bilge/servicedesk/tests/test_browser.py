@@ -48,6 +48,13 @@ def test_printer_fault_from_the_portal_to_resolution(desk, new_page, sign_in):
 
     employee.goto("/servicedesk/my/")
     expect(employee.get_by_test_id("my-requests")).to_contain_text(tr(Ticket.Status.RESOLVED.label))
+    employee.get_by_role("link", name=ticket.number).click()
+    employee.get_by_test_id("rating-5").click()
+    employee.fill("textarea[name=comment]", "Hızlı ve temiz iş, teşekkürler")
+    employee.get_by_test_id("rate").click()
+    expect(employee.get_by_test_id("rating")).to_contain_text("5/5")
+    ticket.refresh_from_db()
+    assert ticket.rating == 5 and ticket.rating_comment.startswith("Hızlı")
 
 
 def test_access_request_waits_for_the_manager_who_approves_through_the_link(desk, new_page, sign_in):

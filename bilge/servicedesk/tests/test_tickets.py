@@ -230,3 +230,18 @@ def test_due_times_follow_the_business_calendar_and_waiting_for_the_requester_do
     assert calendar.business_minutes_between(datetime.datetime(2026, 11, 23, 11, 0, tzinfo=monday.tzinfo),
                                              ticket.due_resolution_at) == 60
     assert ticket.due_resolution_at == datetime.datetime(2026, 11, 23, 12, 0, tzinfo=monday.tzinfo)
+
+
+def test_only_the_requester_rates_once_after_resolution(desk):
+    ticket = printer_ticket(desk)
+    with pytest.raises(ValidationError):
+        services.rate(desk["users"]["cagri"], ticket, 5)  # not resolved yet
+    services.resolve(desk["users"]["ipek"], ticket, "Düzeldi")
+    with pytest.raises(PermissionError):
+        services.rate(desk["users"]["ipek"], ticket, 5)
+    with pytest.raises(ValidationError):
+        services.rate(desk["users"]["cagri"], ticket, 6)
+    services.rate(desk["users"]["cagri"], ticket, 4, "İyi")
+    with pytest.raises(ValidationError):
+        services.rate(desk["users"]["cagri"], ticket, 5)
+    assert Ticket.objects.get(pk=ticket.pk).rating == 4
