@@ -5,6 +5,7 @@ import os
 import pytest
 
 from bilge.testing import require  # noqa: F401  (re-exported for tests)
+from bilge.testing_browser import browser, new_page, page, sign_in  # noqa: F401  (browser fixtures, once)
 
 
 @pytest.fixture(autouse=True)

@@ -30,13 +30,16 @@ class RequestTypeForm(BilgeModelForm):
     approval_chain = PrettyJSONField(label=_("approval chain"), required=False,
                                      widget=forms.Textarea(attrs={"rows": 4}),
                                      help_text=_('Steps in order, e.g. [{"kind": "unit_manager"}, {"kind": "dpo"}].'))
+    phases = PrettyJSONField(label=_("phases"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_('Work phases in order, e.g. [{"key": "analysis", "name_tr": "Analiz"}].'))
     sla = PrettyJSONField(label=_("SLA targets"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
                           help_text=_('Business minutes per priority, e.g. {"1": {"response": 30, "resolution": 240}}.'))
 
     class Meta:
         model = RequestType
         fields = ["service", "code", "name_tr", "name_en", "kind", "help_tr", "help_en", "keywords", "form",
-                  "approval_chain", "sla", "default_impact", "default_urgency", "requires_legal_basis", "duties"]
+                  "approval_chain", "phases", "sla", "default_impact", "default_urgency", "requires_legal_basis",
+                  "duties"]
         widgets = {"duties": forms.SelectMultiple(attrs={"size": 8})}
 
     def clean_form(self):
@@ -44,6 +47,9 @@ class RequestTypeForm(BilgeModelForm):
 
     def clean_approval_chain(self):
         return self.cleaned_data.get("approval_chain") or []
+
+    def clean_phases(self):
+        return self.cleaned_data.get("phases") or []
 
     def clean_sla(self):
         return self.cleaned_data.get("sla") or {}

@@ -68,6 +68,34 @@ def validate_approval_chain(chain) -> None:
         raise ValidationError(errors)
 
 
+def validate_sla(sla) -> None:
+    """{"1": {"response": 30, "resolution": 240}, …}: business minutes per priority 1–4."""
+    if not isinstance(sla, dict):
+        raise ValidationError(_("The SLA targets must be an object keyed by priority."))
+    errors = []
+    for priority, target in sla.items():
+        if str(priority) not in ("1", "2", "3", "4"):
+            errors.append(_("Unknown priority %(p)s (1–4).") % {"p": priority})
+            continue
+        ok = isinstance(target, dict) and all(
+            isinstance(target.get(k), int) and not isinstance(target.get(k), bool) and target[k] > 0
+            for k in ("response", "resolution"))
+        if not ok or target["response"] > target["resolution"]:
+            errors.append(_("Priority %(p)s: response and resolution are positive minutes, response not after "
+                            "resolution.") % {"p": priority})
+    if errors:
+        raise ValidationError(errors)
+
+
+def validate_phases(phases) -> None:
+    if not isinstance(phases, list) or not all(
+            isinstance(p, dict) and KEY.match(str(p.get("key", ""))) and p.get("name_tr") for p in phases):
+        raise ValidationError(_("Phases are a list of {key, name_tr, name_en}."))
+    keys = [p["key"] for p in phases]
+    if len(keys) != len(set(keys)):
+        raise ValidationError(_("Phase keys must be unique."))
+
+
 def clean_answers(schema: list, data: dict, *, institution=None) -> dict:
     """The answers, typed and checked against the form; ValidationError maps field keys to
     messages. Keys not in the form are dropped."""

@@ -112,6 +112,7 @@ def create_ticket(user, *, requester: Person, request_type: RequestType, title: 
     if impact not in (1, 2, 3) or urgency not in (1, 2, 3):
         raise ValidationError(_("Impact and urgency are 1, 2 or 3."))
     ticket = Ticket(
+        phase=(request_type.phases[0]["key"] if request_type.phases else ""),
         institution=requester.institution, requester=requester, requester_unit=requester.unit, created_by=user,
         channel=channel, request_type=request_type, service=request_type.service,
         service_unit=request_type.service.unit, impact=impact, urgency=urgency,
@@ -410,6 +411,32 @@ def log_work(user, ticket: Ticket, minutes: int, note: str, work_date=None) -> W
         raise ValidationError({"note": [_("Say what was done.")]})
     return WorkLog.objects.create(ticket=ticket, person=person, minutes=int(minutes), note=note.strip(),
                                   work_date=work_date or timezone.localdate())
+
+
+@transaction.atomic
+def set_phase(user, ticket: Ticket, phase: str, expected_version: int | None = None) -> Ticket:
+    """Move a phased request (e.g. a software request: analysis → approval → development → test →
+    delivery) to one of its type's phases."""
+    current = _move(user, ticket, "start", expected_version) if ticket.status != S.IN_PROGRESS else \
+        _locked_for_change(user, ticket, expected_version)
+    keys = [p["key"] for p in current.phases]
+    if phase not in keys:
+        raise ValidationError({"phase": [_("This request type has no such phase.")]})
+    current.phase = phase
+    if current.status != S.IN_PROGRESS:
+        _resume_clock(current)
+        current.status = S.IN_PROGRESS
+    _mark_first_response(current)
+    return _save(user, current)
+
+
+def _locked_for_change(user, ticket: Ticket, expected_version: int | None) -> Ticket:
+    current = _locked(ticket, expected_version)
+    allowed, principal = authorize(user, "change", current)
+    if not allowed:
+        raise PermissionError(_("You may not change this ticket."))
+    current._principal = principal
+    return current
 
 
 @transaction.atomic

@@ -134,6 +134,8 @@ class TicketAction(View):
             elif action == "worklog":
                 minutes = data.get("minutes", "")
                 services.log_work(user, ticket, int(minutes) if minutes.isdigit() else 0, data.get("note", ""))
+            elif action == "phase":
+                services.set_phase(user, ticket, data.get("phase", ""), version)
             elif action == "rate":
                 rating = data.get("rating", "")
                 services.rate(user, ticket, int(rating) if rating.isdigit() else 0, data.get("comment", ""))

@@ -16,7 +16,8 @@ class RequestTypeSerializer(BilgeModelSerializer):
     class Meta:
         model = RequestType
         fields = ["id", "service", "code", "name_tr", "name_en", "help_tr", "help_en", "kind", "keywords", "form",
-                  "approval_chain", "duties", "default_impact", "default_urgency", "sla", "requires_legal_basis",
+                  "approval_chain", "phases", "duties", "default_impact", "default_urgency", "sla",
+                  "requires_legal_basis",
                   "archived_at"]
         read_only_fields = ["archived_at"]
 
@@ -45,7 +46,7 @@ class TicketSerializer(serializers.ModelSerializer):
         model = Ticket
         fields = ["id", "number", "institution", "requester", "requester_unit", "created_by", "channel",
                   "request_type", "service", "impact", "urgency", "priority", "status", "assignee", "title",
-                  "description", "form_data", "related_devices", "resolution", "due_response_at",
+                  "description", "form_data", "phase", "related_devices", "resolution", "due_response_at",
                   "due_resolution_at", "first_response_at", "resolved_at", "closed_at", "rating", "rating_comment",
                   "rated_at", "version", "created_at", "updated_at"]
         read_only_fields = fields

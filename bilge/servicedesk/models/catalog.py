@@ -2,6 +2,7 @@
 approval chain, as data an administrator changes without code."""
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -81,7 +82,7 @@ class RequestType(ArchivableModel):
     help_tr = models.TextField(_("help (Turkish)"), blank=True)
     help_en = models.TextField(_("help (English)"), blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.REQUEST)
-    keywords = models.CharField(_("keywords"), max_length=300, blank=True,
+    keywords = models.CharField(_("keywords"), max_length=500, blank=True,
                                 help_text=_("Words people type when they look for this request."))
     form = models.JSONField(_("form"), default=list, blank=True,
                             help_text=_("The fields of the request form, as data."))
@@ -89,8 +90,14 @@ class RequestType(ArchivableModel):
                                       help_text=_("Approval steps in order; empty: no approval."))
     duties = models.ManyToManyField("core.Duty", blank=True, related_name="request_types",
                                     verbose_name=_("duties"), help_text=_("The regulation duties it fulfils."))
-    default_impact = models.PositiveSmallIntegerField(_("default impact"), default=2)
-    default_urgency = models.PositiveSmallIntegerField(_("default urgency"), default=2)
+    default_impact = models.PositiveSmallIntegerField(_("default impact"), default=2,
+                                                      validators=[MinValueValidator(1), MaxValueValidator(3)])
+    default_urgency = models.PositiveSmallIntegerField(_("default urgency"), default=2,
+                                                       validators=[MinValueValidator(1), MaxValueValidator(3)])
+    phases = models.JSONField(_("phases"), default=list, blank=True,
+                              help_text=_('Work phases in order, e.g. the software request\'s analysis → approval → '
+                                          'development → test → delivery: [{"key": "analysis", "name_tr": "Analiz", '
+                                          '"name_en": "Analysis"}, …].'))
     sla = models.JSONField(_("SLA targets"), default=dict, blank=True,
                            help_text=_("Business minutes per priority: first response and resolution."))
     requires_legal_basis = models.BooleanField(_("requires a legal basis"), default=False)
@@ -121,7 +128,7 @@ class RequestType(ArchivableModel):
 
     def clean(self):
         super().clean()
-        from bilge.servicedesk.forms_schema import validate_approval_chain, validate_schema
+        from bilge.servicedesk.forms_schema import validate_approval_chain, validate_phases, validate_schema, validate_sla
 
         errors = {}
         try:
@@ -132,5 +139,17 @@ class RequestType(ArchivableModel):
             validate_approval_chain(self.approval_chain)
         except ValidationError as exc:
             errors["approval_chain"] = exc.messages
+        try:
+            validate_sla(self.sla)
+        except ValidationError as exc:
+            errors["sla"] = exc.messages
+        try:
+            validate_phases(self.phases)
+        except ValidationError as exc:
+            errors["phases"] = exc.messages
+        if self.requires_legal_basis and not any(
+                f.get("key") == "legal_basis" and f.get("required") for f in (self.form or []) if isinstance(f, dict)):
+            errors.setdefault("form", []).append(
+                _('A type that requires a legal basis needs a required field with the key "legal_basis".'))
         if errors:
             raise ValidationError(errors)

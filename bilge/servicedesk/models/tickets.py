@@ -92,6 +92,8 @@ class Ticket(BaseModel):
                                    help_text=_("The form as it was when the ticket was created."))
     related_devices = models.CharField(_("related devices"), max_length=300, blank=True,
                                        help_text=_("Sicil or serial numbers, until the inventory links them."))
+    phase = models.CharField(_("phase"), max_length=40, blank=True,
+                             help_text=_("The current work phase, for request types with phases."))
     resolution = models.TextField(_("resolution"), blank=True)
     due_response_at = models.DateTimeField(_("first response due"), null=True, blank=True)
     due_resolution_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
@@ -136,6 +138,20 @@ class Ticket(BaseModel):
 
     def get_absolute_url(self):
         return reverse("servicedesk:ticket_detail", args=[self.pk])
+
+    @property
+    def phases(self) -> list:
+        return self.request_type.phases or []
+
+    @property
+    def phase_name(self) -> str:
+        from django.utils.translation import get_language
+
+        lang = (get_language() or "tr")[:2]
+        for p in self.phases:
+            if p["key"] == self.phase:
+                return p.get(f"name_{lang}") or p["name_tr"]
+        return ""
 
     @property
     def is_finished(self) -> bool:

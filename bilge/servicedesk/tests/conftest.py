@@ -34,6 +34,3 @@ def desk(org, make_user):
     }
     return {**org, "service": hardware, "printer": printer, "access": access, "users": users}
 
-
-# The browser fixtures (one Chromium per session, pages against the live server, sign-in).
-from bilge.web.tests.conftest import browser, new_page, page, sign_in  # noqa: E402, F401

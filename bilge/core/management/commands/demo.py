@@ -22,6 +22,14 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         state = "created" if result.created else "already present"
         self.stdout.write(f"{result.institution.name}: {result.units} units, {result.people} people ({state}).")
+        from django.apps import apps
+
+        if apps.is_installed("bilge.servicedesk"):
+            from bilge.servicedesk.catalog_loader import load_catalog
+
+            catalog = load_catalog(result.institution.slug)
+            self.stdout.write("Service desk catalog: " + (f"created {catalog.created}" if catalog.changed
+                                                          else "already present"))
         if options["users"]:
             path = settings.DATA_DIR / "demo-password.txt"
             if not path.exists():
