@@ -55,6 +55,8 @@ _declare("EMAIL_HOST_PASSWORD", "", "SMTP password.")
 _declare("EMAIL_USE_TLS", "false", "STARTTLS to the SMTP server.")
 _declare("EMAIL_USE_SSL", "false", "Implicit TLS to the SMTP server.")
 _declare("DEFAULT_FROM_EMAIL", "bilge@localhost", "Sender address of Bilge's e-mails.")
+_declare("BILGE_BASE_URL", "http://127.0.0.1:8000",
+         "The address users open Bilge at (https://bilge.example.bel.tr); used for links in e-mails.")
 _declare("BILGE_2FA_REQUIRED", None,
          "true: IT staff and administrators must sign in with a TOTP code. "
          "Default: true in production, false otherwise.")

@@ -242,6 +242,7 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
+BILGE_BASE_URL = env("BILGE_BASE_URL")  # links in e-mails
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- REST API ---------------------------------------------------------------------------------------

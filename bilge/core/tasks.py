@@ -72,3 +72,14 @@ def clear_expired_sessions():
         logger.info("Session engine %s expires sessions itself; nothing to clear.", settings.SESSION_ENGINE)
         return
     logger.info("Expired sessions cleared.")
+
+
+@audited_periodic_task(crontab(minute="*"))
+def send_pending_notifications():
+    """E-mail the notifications that are due (the outbox), retrying failures with back-off."""
+    from bilge.core.notify import send_pending
+
+    counts = send_pending()
+    if counts["sent"] or counts["failed"]:
+        logger.info("Notifications: %(sent)s sent, %(failed)s failed (will retry).", counts)
+    return counts

@@ -12,8 +12,12 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from django.urls import reverse
+from django.utils.translation import gettext_lazy
+
 from bilge.core import audit
 from bilge.core.models import Delegation, Person
+from bilge.core.notify import notify
 from bilge.core.permissions import authorize, person_of
 from bilge.servicedesk.forms_schema import clean_answers
 from bilge.servicedesk.models import Approval, Comment, RequestType, Ticket, TicketSequence, WorkLog
@@ -130,9 +134,28 @@ def create_ticket(user, *, requester: Person, request_type: RequestType, title: 
     with _acting(user, principal):
         ticket.save()
         for index, (step, approver) in enumerate(steps, start=1):
-            Approval.objects.create(ticket=ticket, step=index, label=step.get("label", ""), approver=approver,
-                                    decision=Approval.Decision.PENDING if index == 1 else Approval.Decision.WAITING)
+            approval = Approval.objects.create(
+                ticket=ticket, step=index, label=step.get("label", ""), approver=approver,
+                decision=Approval.Decision.PENDING if index == 1 else Approval.Decision.WAITING)
+            if index == 1:
+                _ask_for_approval(approval)
     return ticket
+
+
+def _user_of(person):
+    return getattr(person, "user", None) if person is not None else None
+
+
+def _ask_for_approval(approval: Approval) -> None:
+    """The approver (and whoever deputises for them) gets the signed link that opens the decision."""
+    ticket = approval.ticket
+    link = reverse("servicedesk:approval_link", args=[approval_link_token(approval)])
+    recipients = [_user_of(approval.approver)] + [_user_of(p) for p in deputies_for(approval.approver)]
+    notify(recipients, "approval_needed",
+           gettext_lazy("Approval needed: %(number)s") % {"number": ticket.number},
+           gettext_lazy("%(requester)s asks: %(title)s (%(type)s). Open the link to approve or reject.")
+           % {"requester": ticket.requester.full_name, "title": ticket.title, "type": ticket.request_type.name_tr},
+           link)
 
 
 def _acting(user, principal_id):
@@ -200,11 +223,20 @@ def decide(user, approval: Approval, approve: bool, note: str = "") -> Approval:
             if following is not None:
                 following.decision = Approval.Decision.PENDING
                 following.save(update_fields=["decision", "updated_at"])
+                _ask_for_approval(following)
             else:
                 ticket.status = S.OPEN
                 _start_clock(ticket)
         ticket.version += 1
         ticket.save()
+        if ticket.status in (S.OPEN, S.REJECTED):
+            notify(_user_of(ticket.requester), "decision",
+                   (gettext_lazy("Approved: %(number)s") if approve else gettext_lazy("Rejected: %(number)s"))
+                   % {"number": ticket.number},
+                   (gettext_lazy("Your request “%(title)s” is approved and goes to the IT department.") if approve
+                    else gettext_lazy("Your request “%(title)s” is rejected: %(note)s"))
+                   % {"title": ticket.title, "note": approval.note},
+                   ticket.get_absolute_url())
     return approval
 
 
@@ -284,7 +316,11 @@ def assign(user, ticket: Ticket, technician: Person, expected_version: int | Non
     if current.status == S.OPEN:
         current.status = S.ASSIGNED
     _mark_first_response(current)
-    return _save(user, current)
+    _save(user, current)
+    if technician.user_id and technician.user_id != user.pk:
+        notify(technician.user, "assigned", gettext_lazy("Assigned to you: %(number)s") % {"number": current.number},
+               current.title, current.get_absolute_url())
+    return current
 
 
 @transaction.atomic
@@ -328,7 +364,12 @@ def resolve(user, ticket: Ticket, resolution: str, expected_version: int | None 
     current.resolution = resolution.strip()
     current.resolved_at = timezone.now()
     _mark_first_response(current)
-    return _save(user, current)
+    _save(user, current)
+    notify(_user_of(current.requester), "resolved", gettext_lazy("Resolved: %(number)s") % {"number": current.number},
+           gettext_lazy("“%(title)s”: %(resolution)s\n\nIf it is not solved you can reopen it; please rate the "
+                        "solution.") % {"title": current.title, "resolution": current.resolution},
+           current.get_absolute_url())
+    return current
 
 
 @transaction.atomic
@@ -394,6 +435,11 @@ def add_comment(user, ticket: Ticket, body: str, internal: bool = False) -> Comm
     if internal and not staff_allowed:
         raise PermissionError(_("Only IT staff write internal comments."))
     comment = Comment.objects.create(ticket=ticket, author=user, body=body.strip(), is_internal=internal)
+    if not internal:
+        other = _user_of(ticket.assignee) if is_requester else _user_of(ticket.requester)
+        if other is not None and other.pk != user.pk:
+            notify(other, "comment", gettext_lazy("New comment: %(number)s") % {"number": ticket.number},
+                   comment.body, ticket.get_absolute_url())
     if staff_allowed and not is_requester and not internal and ticket.first_response_at is None:
         Ticket.objects.filter(pk=ticket.pk).update(first_response_at=timezone.now())
     return comment

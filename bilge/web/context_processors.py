@@ -45,4 +45,7 @@ def navigation(request):
     for label, module, items in MENU:
         if has_module_perm(user, module, "view") or (module == "admin" and has_module_perm(user, module, "change")):
             menu.append((label, [(item_label, reverse(name)) for item_label, name in items]))
-    return {"menu": menu}
+    from bilge.core.models import Notification
+
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return {"menu": menu, "unread_notifications": unread}

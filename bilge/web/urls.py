@@ -8,6 +8,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("login/two-factor/", views.TwoFactorView.as_view(), name="two_factor"),
     path("account/two-factor/", views.TwoFactorSetupView.as_view(), name="two_factor_setup"),
+    path("notifications/", views.NotificationsView.as_view(), name="notifications"),
     path("account/password/", auth_views.PasswordChangeView.as_view(
         template_name="web/password_change.html", success_url="/"), name="password_change"),
 ]

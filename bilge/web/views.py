@@ -121,3 +121,21 @@ class TwoFactorSetupView(View):
             return redirect("home")
         messages.error(request, _("The code is not correct. Check the time on your phone and try again."))
         return render(request, "web/two_factor_setup.html", self._context(device), status=400)
+
+
+class NotificationsView(View):
+    """The user's own notifications; opening the page marks them read."""
+
+    def get(self, request):
+        from django.core.paginator import Paginator
+        from django.utils import timezone
+
+        from bilge.core.models import Notification
+
+        mine = Notification.objects.filter(recipient=request.user)
+        page = Paginator(mine, 30).get_page(request.GET.get("page"))
+        rows = list(page.object_list)
+        unread = [n.pk for n in rows if n.read_at is None]
+        if unread:
+            Notification.objects.filter(pk__in=unread).update(read_at=timezone.now())
+        return render(request, "web/notifications.html", {"page": page, "rows": rows, "unread": set(unread)})

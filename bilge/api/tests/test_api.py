@@ -86,6 +86,15 @@ def test_committed_schema_matches_the_code(client, admin_user):
     assert generated == committed, "the API changed: run `make schema` and commit docs/openapi.yaml"
 
 
+def test_schema_has_no_limits_that_depend_on_the_database(client, admin_user):
+    """Integer limits Django takes from the database (SQLite 2**63-1, PostgreSQL 2**31-1 / 2**15-1)
+    would make the committed schema differ between the two: every such field needs its own bound."""
+    client.force_login(admin_user)
+    text = client.get("/api/schema/?format=yaml&lang=en").content.decode()
+    for limit in ("9223372036854775807", "2147483647", "32767"):
+        assert limit not in text, f"a field without an explicit bound ({limit}) — add a MaxValueValidator"
+
+
 def test_docs_page_is_served_from_vendored_files(client, admin_user):
     client.force_login(admin_user)
     html = client.get("/api/docs/").content.decode()

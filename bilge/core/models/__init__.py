@@ -2,10 +2,11 @@ from bilge.core.models.access import Role, RoleAssignment
 from bilge.core.models.audit import AuditEntry
 from bilge.core.models.base import ArchivableModel, BaseModel
 from bilge.core.models.duties import Duty, Regulation
+from bilge.core.models.notifications import Notification
 from bilge.core.models.org import Delegation, Institution, Person, Position, Unit
 
 __all__ = [
-    "ArchivableModel", "AuditEntry", "BaseModel", "Delegation", "Duty", "Institution", "Person",
+    "ArchivableModel", "AuditEntry", "BaseModel", "Delegation", "Duty", "Notification", "Institution", "Person",
     "Position", "Regulation", "Role", "RoleAssignment", "Unit",
 ]
 

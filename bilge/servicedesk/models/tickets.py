@@ -1,6 +1,7 @@
 """Tickets: faults and requests, their approvals, comments and work."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -101,6 +102,9 @@ class Ticket(BaseModel):
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     paused_since = models.DateTimeField(_("SLA paused since"), null=True, blank=True, editable=False)
+    sla_started_at = models.DateTimeField(_("SLA started"), null=True, blank=True, editable=False)
+    sla_warned_at = models.DateTimeField(_("SLA warning sent"), null=True, blank=True, editable=False)
+    sla_breached_at = models.DateTimeField(_("SLA breached"), null=True, blank=True, editable=False)
     rating = models.PositiveSmallIntegerField(_("satisfaction"), null=True, blank=True,
                                               choices=[(n, str(n)) for n in range(1, 6)])
     rating_comment = models.TextField(_("satisfaction comment"), blank=True)
@@ -167,7 +171,7 @@ class Approval(BaseModel):
         SKIPPED = "skipped", _("skipped")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="approvals", verbose_name=_("ticket"))
-    step = models.PositiveSmallIntegerField(_("step"))
+    step = models.PositiveSmallIntegerField(_("step"), validators=[MaxValueValidator(50)])
     label = models.CharField(_("step"), max_length=150, blank=True)
     approver = models.ForeignKey("core.Person", on_delete=models.PROTECT, related_name="approvals",
                                  verbose_name=_("approver"))

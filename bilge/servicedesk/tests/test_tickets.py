@@ -245,3 +245,37 @@ def test_only_the_requester_rates_once_after_resolution(desk):
     with pytest.raises(ValidationError):
         services.rate(desk["users"]["cagri"], ticket, 5)
     assert Ticket.objects.get(pk=ticket.pk).rating == 4
+
+
+def test_a_phased_request_moves_through_its_phases(desk):
+    desk["printer"].phases = [{"key": "analysis", "name_tr": "Analiz", "name_en": "Analysis"},
+                              {"key": "development", "name_tr": "Geliştirme", "name_en": "Development"},
+                              {"key": "delivery", "name_tr": "Teslim", "name_en": "Delivery"}]
+    desk["printer"].full_clean()
+    desk["printer"].save()
+    ticket = printer_ticket(desk)
+    assert ticket.phase == "analysis"
+    tech = desk["users"]["ipek"]
+    services.set_phase(tech, ticket, "development")
+    ticket.refresh_from_db()
+    assert ticket.phase == "development" and ticket.status == "in_progress"
+    with pytest.raises(ValidationError):
+        services.set_phase(tech, ticket, "kurulum")
+    with pytest.raises(PermissionError):
+        services.set_phase(desk["users"]["cagri"], ticket, "delivery")
+
+
+def test_request_type_definitions_are_validated(desk):
+    rt = desk["printer"]
+    for field, bad in [("sla", {"5": {"response": 1, "resolution": 2}}), ("sla", {"1": {"response": 90, "resolution": 30}}),
+                       ("phases", [{"key": "Bad Key", "name_tr": "x"}]), ("default_urgency", 7),
+                       ("form", [{"key": "a", "type": "colour", "label_tr": "A"}])]:
+        original = getattr(rt, field)
+        setattr(rt, field, bad)
+        with pytest.raises(ValidationError) as info:
+            rt.full_clean()
+        assert field in info.value.message_dict
+        setattr(rt, field, original)
+    rt.requires_legal_basis = True
+    with pytest.raises(ValidationError):
+        rt.full_clean()
