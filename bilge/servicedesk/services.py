@@ -9,10 +9,9 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-
-from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from bilge.core import audit

@@ -128,7 +128,12 @@ class RequestType(ArchivableModel):
 
     def clean(self):
         super().clean()
-        from bilge.servicedesk.forms_schema import validate_approval_chain, validate_phases, validate_schema, validate_sla
+        from bilge.servicedesk.forms_schema import (
+            validate_approval_chain,
+            validate_phases,
+            validate_schema,
+            validate_sla,
+        )
 
         errors = {}
         try:

@@ -38,7 +38,6 @@ def display(value):
     import decimal
 
     from django.utils.formats import date_format, number_format
-    from django.utils.html import linebreaks
 
     if value is None or value == "":
         return "—"
