@@ -503,6 +503,50 @@ def rate(user, ticket: Ticket, rating: int, comment: str = "") -> Ticket:
     return _save(user, current)
 
 
+MOVES = ("assign", "start", "wait_requester", "wait_vendor", "resolve", "close", "reopen", "cancel", "comment",
+         "worklog", "phase", "rate")
+
+
+def perform(user, ticket: Ticket, move: str, data, version: int | None = None):
+    """One entry for every move of a ticket from the web page and the API: ``data`` holds the
+    move's values (assignee, resolution, reason, body, internal, minutes, note, phase, rating, comment)."""
+
+    def text(key):
+        return str(data.get(key) or "")
+
+    def number(key):
+        value = data.get(key)
+        return int(value) if str(value or "").isdigit() else 0
+
+    if move == "assign":
+        technician = Person.objects.filter(pk=number("assignee"), institution=ticket.institution).first()
+        if technician is None:
+            raise ValidationError({"assignee": [_("Choose a technician.")]})
+        return assign(user, ticket, technician, version)
+    if move == "start":
+        return start(user, ticket, version)
+    if move in ("wait_requester", "wait_vendor"):
+        return hold(user, ticket, move == "wait_requester", version)
+    if move == "resolve":
+        return resolve(user, ticket, text("resolution"), version)
+    if move == "close":
+        return close(user, ticket, version)
+    if move == "reopen":
+        return reopen(user, ticket, text("reason"), version)
+    if move == "cancel":
+        return cancel(user, ticket, text("reason"), version)
+    if move == "comment":
+        internal = data.get("internal") in (True, "on", "true", "1")
+        return add_comment(user, ticket, text("body"), internal=internal)
+    if move == "worklog":
+        return log_work(user, ticket, number("minutes"), text("note"))
+    if move == "phase":
+        return set_phase(user, ticket, text("phase"), version)
+    if move == "rate":
+        return rate(user, ticket, number("rating"), text("comment"))
+    raise ValidationError(_("Unknown action."))
+
+
 # --- the duty catalog ----------------------------------------------------------------------------------
 
 def tickets_per_duty(duty_ids: list[int]) -> dict[int, int]:

@@ -112,36 +112,11 @@ class TicketAction(View):
         version = int(version) if version and version.isdigit() else None
         user, data = request.user, request.POST
         try:
-            if action == "assign":
-                from bilge.core.models import Person
-
-                technician = get_object_or_404(Person, pk=data.get("assignee") or 0, institution=ticket.institution)
-                services.assign(user, ticket, technician, version)
-            elif action == "start":
-                services.start(user, ticket, version)
-            elif action in ("wait_requester", "wait_vendor"):
-                services.hold(user, ticket, action == "wait_requester", version)
-            elif action == "resolve":
-                services.resolve(user, ticket, data.get("resolution", ""), version)
-            elif action == "close":
-                services.close(user, ticket, version)
-            elif action == "reopen":
-                services.reopen(user, ticket, data.get("reason", ""), version)
-            elif action == "cancel":
-                services.cancel(user, ticket, data.get("reason", ""), version)
-            elif action == "comment":
-                services.add_comment(user, ticket, data.get("body", ""), internal=bool(data.get("internal")))
-            elif action == "worklog":
-                minutes = data.get("minutes", "")
-                services.log_work(user, ticket, int(minutes) if minutes.isdigit() else 0, data.get("note", ""))
-            elif action == "phase":
-                services.set_phase(user, ticket, data.get("phase", ""), version)
-            elif action == "rate":
-                rating = data.get("rating", "")
-                services.rate(user, ticket, int(rating) if rating.isdigit() else 0, data.get("comment", ""))
-            elif action in ("approve", "reject"):
+            if action in ("approve", "reject"):
                 approval = get_object_or_404(Approval, pk=data.get("approval") or 0, ticket=ticket)
                 services.decide(user, approval, action == "approve", data.get("note", ""))
+            elif action in services.MOVES:
+                services.perform(user, ticket, action, data, version)
             else:
                 raise Http404
         except PermissionError as exc:

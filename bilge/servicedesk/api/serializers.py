@@ -66,7 +66,7 @@ class TicketCreateSerializer(serializers.Serializer):
 
 class TicketActionSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=["assign", "start", "wait_requester", "wait_vendor", "resolve", "close",
-                                              "reopen", "cancel", "comment", "worklog"])
+                                              "reopen", "cancel", "comment", "worklog", "phase", "rate"])
     version = serializers.IntegerField(required=False, help_text=_("The version you read; a stale one is refused."))
     assignee = serializers.IntegerField(required=False)
     resolution = serializers.CharField(required=False, allow_blank=True, default="")
@@ -75,6 +75,9 @@ class TicketActionSerializer(serializers.Serializer):
     internal = serializers.BooleanField(required=False, default=False)
     minutes = serializers.IntegerField(required=False, min_value=1, max_value=24 * 60)
     note = serializers.CharField(required=False, allow_blank=True, default="")
+    phase = serializers.CharField(required=False, allow_blank=True, default="")
+    rating = serializers.IntegerField(required=False, min_value=1, max_value=5)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class DecisionSerializer(serializers.Serializer):

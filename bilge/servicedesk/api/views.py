@@ -69,27 +69,8 @@ class TicketViewSet(ReadOnlyModelViewSet):
         data = s.TicketActionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v, user, version = data.validated_data, request.user, data.validated_data.get("version")
-        move = v["action"]
         try:
-            if move == "assign":
-                technician = get_object_or_404(Person, pk=v.get("assignee") or 0, institution=ticket.institution)
-                services.assign(user, ticket, technician, version)
-            elif move == "start":
-                services.start(user, ticket, version)
-            elif move in ("wait_requester", "wait_vendor"):
-                services.hold(user, ticket, move == "wait_requester", version)
-            elif move == "resolve":
-                services.resolve(user, ticket, v["resolution"], version)
-            elif move == "close":
-                services.close(user, ticket, version)
-            elif move == "reopen":
-                services.reopen(user, ticket, v["reason"], version)
-            elif move == "cancel":
-                services.cancel(user, ticket, v["reason"], version)
-            elif move == "comment":
-                services.add_comment(user, ticket, v["body"], internal=v["internal"])
-            else:
-                services.log_work(user, ticket, v.get("minutes") or 0, v["note"])
+            services.perform(user, ticket, v["action"], v, version)
         except PermissionError as exc:
             raise PermissionDenied(str(exc)) from exc
         except services.Conflict as exc:
