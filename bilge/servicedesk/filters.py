@@ -2,7 +2,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from bilge.core.filtering import ArchivableFilterSet, BaseFilterSet
-from bilge.servicedesk.models import RequestType, Service, Ticket
+from bilge.servicedesk.models import AssignmentRule, RequestType, Service, Ticket
 
 
 class ServiceFilterSet(ArchivableFilterSet):
@@ -36,3 +36,9 @@ class TicketFilterSet(BaseFilterSet):
         if not value or person is None:
             return queryset
         return queryset.filter(assignee=person)
+
+
+class AssignmentRuleFilterSet(ArchivableFilterSet):
+    class Meta:
+        model = AssignmentRule
+        fields = ["service", "strategy"]

@@ -3,7 +3,7 @@ import json
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from bilge.servicedesk.models import RequestType, Service
+from bilge.servicedesk.models import AssignmentRule, RequestType, Service
 from bilge.web.forms import BilgeModelForm
 from bilge.web.widgets import AutocompleteSelect
 
@@ -53,3 +53,19 @@ class RequestTypeForm(BilgeModelForm):
 
     def clean_sla(self):
         return self.cleaned_data.get("sla") or {}
+
+
+class AssignmentRuleForm(BilgeModelForm):
+    class Meta:
+        model = AssignmentRule
+        fields = ["service", "order", "name", "request_type", "requester_unit", "strategy", "members"]
+        widgets = {"members": forms.SelectMultiple(attrs={"size": 8})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from bilge.core.models import Person
+
+        # Technicians: current people of IT units, among those the user may see.
+        self.fields["members"].queryset = (Person.objects.visible_to(self.request.user, "view").current()
+                                           .filter(unit__is_it=True).order_by("last_name", "first_name")
+                                           if self.request else Person.objects.none())

@@ -132,6 +132,10 @@ def create_ticket(user, *, requester: Person, request_type: RequestType, title: 
         _start_clock(ticket)
     with _acting(user, principal):
         ticket.save()
+        chosen = getattr(ticket, "_auto_assigned_to", None)
+        if chosen is not None and chosen.user_id:
+            notify(chosen.user, "assigned", gettext_lazy("Assigned to you: %(number)s") % {"number": ticket.number},
+                   ticket.title, ticket.get_absolute_url())
         for index, (step, approver) in enumerate(steps, start=1):
             approval = Approval.objects.create(
                 ticket=ticket, step=index, label=step.get("label", ""), approver=approver,
@@ -240,10 +244,49 @@ def decide(user, approval: Approval, approve: bool, note: str = "") -> Approval:
 
 
 def _start_clock(ticket: Ticket) -> None:
-    """The SLA clock starts when the ticket reaches the IT queue (after any approval)."""
+    """The ticket reaches the IT queue (after any approval): the SLA clock starts and the
+    assignment rules pick a technician."""
     from bilge.servicedesk.sla import set_due_times
 
     set_due_times(ticket, timezone.now())
+    auto_assign(ticket)
+
+
+def auto_assign(ticket: Ticket):
+    """Apply the service's first matching rule (in order): round robin, or the member with the
+    fewest unfinished tickets. Returns the technician, or None (the ticket stays in the queue)."""
+    from bilge.servicedesk.models import AssignmentRule
+
+    rules = (AssignmentRule.objects.filter(service_id=ticket.service_id, archived_at__isnull=True)
+             .select_related("requester_unit").prefetch_related("members").order_by("order", "id"))
+    for rule in rules:
+        if rule.request_type_id and rule.request_type_id != ticket.request_type_id:
+            continue
+        if rule.requester_unit_id and ticket.requester_unit_id not in {
+                u.pk for u in rule.requester_unit.descendants(include_self=True)}:
+            continue
+        members = sorted((m for m in rule.members.all() if m.is_archived is False), key=lambda m: m.pk)
+        if not members:
+            continue
+        if rule.strategy == AssignmentRule.Strategy.ROUND_ROBIN:
+            ids = [m.pk for m in members]
+            after = ids.index(rule.last_assigned_id) + 1 if rule.last_assigned_id in ids else 0
+            chosen = members[after % len(members)]
+        else:
+            load = dict(Ticket.objects.filter(assignee__in=members).exclude(status__in=Ticket.FINISHED_STATUSES)
+                        .values_list("assignee").annotate(n=Count("id")))
+            chosen = min(members, key=lambda m: (load.get(m.pk, 0), m.pk))
+        rule.last_assigned = chosen
+        rule.save(update_fields=["last_assigned", "updated_at"])
+        ticket.assignee = chosen
+        if ticket.status == S.OPEN:
+            ticket.status = S.ASSIGNED
+        if ticket.pk and chosen.user_id:
+            notify(chosen.user, "assigned", gettext_lazy("Assigned to you: %(number)s") % {"number": ticket.number},
+                   ticket.title, ticket.get_absolute_url())
+        ticket._auto_assigned_to = chosen
+        return chosen
+    return None
 
 
 def approval_link_token(approval: Approval) -> str:

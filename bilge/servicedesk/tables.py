@@ -43,3 +43,16 @@ ticket_table = Table(
     default_sort=("-id",),
     select_related=("requester", "requester_unit", "service", "assignee", "request_type"),
 )
+
+assignmentrule_table = Table(
+    columns=[
+        Column("name", _("name"), sort=("name",), link=True),
+        Column("service", _("IT service"), accessor="service.name", sort=("service__name",)),
+        Column("order", _("order"), sort=("order",)),
+        Column("strategy", _("strategy"), sort=("strategy",)),
+        Column("request_type", _("request type"), accessor="request_type.name"),
+        Column("requester_unit", _("requester's unit"), accessor="requester_unit.name"),
+    ],
+    default_sort=("service__name", "order"),
+    select_related=("service", "request_type", "requester_unit"),
+)

@@ -13,7 +13,7 @@ from bilge.core.permissions import can, has_module_perm, person_of
 from bilge.core.turkish import fold
 from bilge.servicedesk import filters, forms, services, tables
 from bilge.servicedesk.forms_schema import labelled_answers
-from bilge.servicedesk.models import Approval, RequestType, Service, Ticket
+from bilge.servicedesk.models import Approval, AssignmentRule, RequestType, Service, Ticket
 from bilge.web.generic import ModelUI
 
 
@@ -83,7 +83,17 @@ class TicketUI(ModelUI):
         }
 
 
-UIS = [ServiceUI, RequestTypeUI, TicketUI]
+class AssignmentRuleUI(ModelUI):
+    model = AssignmentRule
+    namespace = "servicedesk"
+    url_prefix = "rules"
+    filterset = filters.AssignmentRuleFilterSet
+    form = forms.AssignmentRuleForm
+    table = tables.assignmentrule_table
+    detail_fields = ("service", "order", "request_type", "requester_unit", "strategy", "last_assigned")
+
+
+UIS = [ServiceUI, RequestTypeUI, TicketUI, AssignmentRuleUI]
 
 
 def _moves(ticket):

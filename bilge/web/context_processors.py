@@ -12,6 +12,7 @@ MENU = [
         (_("Tickets"), "servicedesk:ticket_list"),
         (_("IT services"), "servicedesk:service_list"),
         (_("Request types"), "servicedesk:requesttype_list"),
+        (_("Assignment rules"), "servicedesk:assignmentrule_list"),
     ]),
     (_("Organization"), "org", [
         (_("Units"), "core:unit_list"),

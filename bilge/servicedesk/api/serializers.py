@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from bilge.api.serializers import BilgeModelSerializer
-from bilge.servicedesk.models import Approval, Comment, RequestType, Service, Ticket, WorkLog
+from bilge.servicedesk.models import Approval, AssignmentRule, Comment, RequestType, Service, Ticket, WorkLog
 
 
 class ServiceSerializer(BilgeModelSerializer):
@@ -83,3 +83,11 @@ class TicketActionSerializer(serializers.Serializer):
 class DecisionSerializer(serializers.Serializer):
     approve = serializers.BooleanField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AssignmentRuleSerializer(BilgeModelSerializer):
+    class Meta:
+        model = AssignmentRule
+        fields = ["id", "service", "order", "name", "request_type", "requester_unit", "strategy", "members",
+                  "last_assigned", "archived_at"]
+        read_only_fields = ["last_assigned", "archived_at"]

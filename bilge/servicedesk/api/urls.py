@@ -5,4 +5,5 @@ ROUTES = [
     ("request-types", views.RequestTypeViewSet),
     ("tickets", views.TicketViewSet),
     ("approvals", views.ApprovalViewSet),
+    ("assignment-rules", views.AssignmentRuleViewSet),
 ]

@@ -11,7 +11,7 @@ from bilge.core.models import Person
 from bilge.core.permissions import person_of
 from bilge.servicedesk import filters, services
 from bilge.servicedesk.api import serializers as s
-from bilge.servicedesk.models import Approval, RequestType, Service, Ticket
+from bilge.servicedesk.models import Approval, AssignmentRule, RequestType, Service, Ticket
 
 
 def _django_errors(exc):
@@ -107,3 +107,9 @@ class ApprovalViewSet(ReadOnlyModelViewSet):
         except DjangoValidationError as exc:
             raise _django_errors(exc) from exc
         return Response(s.ApprovalSerializer(approval).data)
+
+
+class AssignmentRuleViewSet(ModelViewSet):
+    queryset = AssignmentRule.objects.all()
+    serializer_class = s.AssignmentRuleSerializer
+    filterset_class = filters.AssignmentRuleFilterSet

@@ -1,4 +1,5 @@
 from bilge.servicedesk.models.catalog import RequestType, Service
+from bilge.servicedesk.models.rules import AssignmentRule
 from bilge.servicedesk.models.tickets import Approval, Comment, Ticket, TicketSequence, WorkLog
 
-__all__ = ["Approval", "Comment", "RequestType", "Service", "Ticket", "TicketSequence", "WorkLog"]
+__all__ = ["Approval", "AssignmentRule", "Comment", "RequestType", "Service", "Ticket", "TicketSequence", "WorkLog"]

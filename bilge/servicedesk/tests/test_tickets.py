@@ -279,3 +279,27 @@ def test_request_type_definitions_are_validated(desk):
     rt.requires_legal_basis = True
     with pytest.raises(ValidationError):
         rt.full_clean()
+
+
+def test_assignment_rules_round_robin_and_least_loaded(desk):
+    from bilge.core.models import Person
+    from bilge.servicedesk.models import AssignmentRule
+
+    second = Person.objects.create(institution=desk["institution"], registration_no="2002", first_name="Ümit",
+                                   last_name="Sarı", unit=desk["sys"])
+    rule = AssignmentRule.objects.create(service=desk["service"], name="Yazıcılar sırayla",
+                                         request_type=desk["printer"], strategy="round_robin")
+    rule.members.set([desk["people"]["ipek"], second])
+    got = [printer_ticket(desk).assignee for _ in range(3)]
+    assert got == [desk["people"]["ipek"], second, desk["people"]["ipek"]]
+    assert all(t.status == "assigned" for t in Ticket.objects.all())
+    rule.strategy = "least_loaded"
+    rule.save()
+    services.resolve(desk["users"]["ipek"], Ticket.objects.filter(assignee=desk["people"]["ipek"]).first(), "ok")
+    services.resolve(desk["users"]["ipek"], Ticket.objects.filter(assignee=desk["people"]["ipek"],
+                                                                  status="assigned").first(), "ok")
+    assert printer_ticket(desk).assignee == desk["people"]["ipek"]  # 0 open against 1
+    # A rule for another unit does not match; the ticket stays in the queue.
+    rule.requester_unit = desk["zabita"]
+    rule.save()
+    assert printer_ticket(desk).assignee is None
