@@ -67,7 +67,8 @@ _declare("BILGE_LOCKOUT_MINUTES", "30", "How long a lockout lasts; an administra
 _declare("BILGE_PASSWORD_MIN_LENGTH", "10", "Minimum password length.")
 _declare("BILGE_LOG_FORMAT", "text", "text or json (one JSON object per line, for log collectors).")
 _declare("BILGE_LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR.")
-_declare("BILGE_UPLOAD_MAX_MB", "20", "Largest accepted upload, in megabytes.")
+_declare("BILGE_UPLOAD_MAX_MB", "20", "Largest accepted request body without its files (form fields), in megabytes.")
+_declare("BILGE_ATTACHMENT_MAX_MB", "10", "Largest file that can be attached to a ticket, in megabytes.")
 
 
 def env(name: str) -> str | None:

@@ -277,6 +277,9 @@ SPECTACULAR_SETTINGS = {
 # --- Service desk ---------------------------------------------------------------------------------------
 SERVICEDESK_REOPEN_DAYS = 10          # a resolved ticket can be reopened for this many days
 SERVICEDESK_APPROVAL_LINK_DAYS = 7    # the signed approval link in the e-mail expires after this
+SERVICEDESK_ATTACHMENT_MAX_MB = env_int("BILGE_ATTACHMENT_MAX_MB")
+SERVICEDESK_ATTACHMENT_TYPES = ("pdf", "png", "jpg", "jpeg", "gif", "webp", "txt", "log", "csv", "xlsx", "xls", "docx",
+                                "doc", "odt", "ods", "pptx", "zip", "eml", "msg")
 
 # --- Security ---------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -102,7 +102,7 @@ def _approver_for(step: dict, requester: Person) -> Person:
 @transaction.atomic
 def create_ticket(user, *, requester: Person, request_type: RequestType, title: str, description: str = "",
                   answers: dict | None = None, impact: int | None = None, urgency: int | None = None,
-                  channel: str = Ticket.Channel.PORTAL, related_devices: str = "") -> Ticket:
+                  channel: str = Ticket.Channel.PORTAL, related_devices: str = "", files=()) -> Ticket:
     """Record a fault or request. The requester files their own; IT staff may record one on
     someone's behalf (phone, walk-in). Nothing is written when anything is wrong."""
     if request_type.is_archived:
@@ -110,6 +110,10 @@ def create_ticket(user, *, requester: Person, request_type: RequestType, title: 
     if not title.strip():
         raise ValidationError({"title": [_("A subject is required.")]})
     cleaned = clean_answers(request_type.form, answers or {}, institution=requester.institution)
+    from bilge.servicedesk import attachments
+
+    files = list(files or [])
+    attachments.check_files(files)
     impact = impact or request_type.default_impact
     urgency = urgency or request_type.default_urgency
     if impact not in (1, 2, 3) or urgency not in (1, 2, 3):
@@ -142,6 +146,8 @@ def create_ticket(user, *, requester: Person, request_type: RequestType, title: 
                 decision=Approval.Decision.PENDING if index == 1 else Approval.Decision.WAITING)
             if index == 1:
                 _ask_for_approval(approval)
+        # Files are written last, when everything else is known to be valid.
+        attachments.store(ticket, files, user)
     return ticket
 
 
@@ -463,6 +469,23 @@ def cancel(user, ticket: Ticket, reason: str = "", expected_version: int | None 
     if reason.strip():
         Comment.objects.create(ticket=current, author=user, body=reason.strip())
     return current
+
+
+@transaction.atomic
+def attach(user, ticket: Ticket, files) -> list[str]:
+    """Add files to a ticket (its requester, or staff who may change it)."""
+    from bilge.servicedesk import attachments
+
+    person = person_of(user)
+    is_requester = person is not None and person.pk == ticket.requester_id
+    allowed, _principal = authorize(user, "change", ticket)
+    if not (allowed or is_requester):
+        raise PermissionError(_("You may not add files to this ticket."))
+    files = list(files or [])
+    if not files:
+        raise ValidationError({"attachments": [_("Choose a file.")]})
+    attachments.check_files(files)
+    return attachments.store(ticket, files, user)
 
 
 @transaction.atomic

@@ -76,6 +76,7 @@ class TicketUI(ModelUI):
             "work_logs": obj.work_logs.select_related("person") if staff else [],
             "approvals": approvals,
             "my_approval": next((a for a in approvals if services.can_decide(user, a)), None),
+            "attachments": obj.attachments.all(),
             "staff": staff,
             "is_requester": is_requester,
             "moves": _moves(obj) if staff else [],
@@ -122,7 +123,9 @@ class TicketAction(View):
         version = int(version) if version and version.isdigit() else None
         user, data = request.user, request.POST
         try:
-            if action in ("approve", "reject"):
+            if action == "attach":
+                services.attach(user, ticket, request.FILES.getlist("attachments"))
+            elif action in ("approve", "reject"):
                 approval = get_object_or_404(Approval, pk=data.get("approval") or 0, ticket=ticket)
                 services.decide(user, approval, action == "approve", data.get("note", ""))
             elif action in services.MOVES:
@@ -179,7 +182,8 @@ class NewRequest(View):
                 description=request.POST.get("description", ""), answers=answers,
                 urgency=int(request.POST.get("urgency") or chosen.default_urgency),
                 impact=int(request.POST.get("impact") or chosen.default_impact),
-                related_devices=request.POST.get("related_devices", ""))
+                related_devices=request.POST.get("related_devices", ""),
+                files=request.FILES.getlist("attachments"))
         except PermissionError as exc:
             raise PermissionDenied(str(exc)) from exc
         except (ValidationError, ValueError) as exc:
@@ -229,3 +233,22 @@ class ApprovalLink(View):
                 return redirect("servicedesk:my_requests")
             raise PermissionDenied(_("This approval is not yours to decide."))
         return redirect(f"{approval.ticket.get_absolute_url()}#approval")
+
+
+
+class AttachmentDownload(View):
+    """A ticket's file, to those who may see the ticket; always as a download (an uploaded HTML
+    or SVG file never runs in the browser)."""
+
+    def get(self, request, pk):
+        from django.http import FileResponse
+
+        from bilge.servicedesk.models import Attachment
+
+        attachment = get_object_or_404(Attachment, pk=pk)
+        if not TicketUI.queryset(request, "view").filter(pk=attachment.ticket_id).exists():
+            raise Http404
+        response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name,
+                                content_type="application/octet-stream")
+        response["Cache-Control"] = "private, no-store"
+        return response
