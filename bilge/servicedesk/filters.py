@@ -2,7 +2,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from bilge.core.filtering import ArchivableFilterSet, BaseFilterSet
-from bilge.servicedesk.models import AssignmentRule, RequestType, Service, Ticket
+from bilge.servicedesk.models import Article, AssignmentRule, RequestType, Service, Ticket
 
 
 class ServiceFilterSet(ArchivableFilterSet):
@@ -42,3 +42,9 @@ class AssignmentRuleFilterSet(ArchivableFilterSet):
     class Meta:
         model = AssignmentRule
         fields = ["service", "strategy"]
+
+
+class ArticleFilterSet(ArchivableFilterSet):
+    class Meta:
+        model = Article
+        fields = ["category", "visibility"]

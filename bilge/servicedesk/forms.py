@@ -3,7 +3,7 @@ import json
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from bilge.servicedesk.models import AssignmentRule, RequestType, Service
+from bilge.servicedesk.models import Article, AssignmentRule, RequestType, Service
 from bilge.web.forms import BilgeModelForm
 from bilge.web.widgets import AutocompleteSelect
 
@@ -69,3 +69,10 @@ class AssignmentRuleForm(BilgeModelForm):
         self.fields["members"].queryset = (Person.objects.visible_to(self.request.user, "view").current()
                                            .filter(unit__is_it=True).order_by("last_name", "first_name")
                                            if self.request else Person.objects.none())
+
+
+class ArticleForm(BilgeModelForm):
+    class Meta:
+        model = Article
+        fields = ["institution", "owner_unit", "title", "category", "keywords", "visibility", "body", "request_types"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 12}), "request_types": forms.SelectMultiple(attrs={"size": 6})}

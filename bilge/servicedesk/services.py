@@ -613,6 +613,50 @@ def perform(user, ticket: Ticket, move: str, data, version: int | None = None):
     raise ValidationError(_("Unknown action."))
 
 
+# --- knowledge base ----------------------------------------------------------------------------------
+
+def articles_for(user):
+    """Current articles the user may read: their institution's articles for all staff, and the
+    IT-only ones for IT staff (those who may change tickets)."""
+    from bilge.core.permissions import has_module_perm
+    from bilge.servicedesk.models import Article
+
+    if getattr(user, "is_superuser", False):
+        return Article.objects.filter(archived_at__isnull=True)
+    person = person_of(user)
+    if person is None or not has_module_perm(user, "servicedesk", "view"):
+        return Article.objects.none()
+    qs = Article.objects.filter(institution_id=person.institution_id, archived_at__isnull=True)
+    if not has_module_perm(user, "servicedesk", "change"):
+        qs = qs.filter(visibility=Article.Visibility.ALL)
+    return qs
+
+
+def suggest_articles(user, request_type=None, words: str = "", limit: int = 5):
+    """Articles to read before filing a request: those linked to the type, then by the words typed."""
+    from bilge.core.turkish import fold
+
+    qs = articles_for(user)
+    linked = list(qs.filter(request_types=request_type)[:limit]) if request_type is not None else []
+    found = []
+    for word in [w for w in fold(words).split() if len(w) > 2][:5]:
+        found += [a for a in qs.filter(search_text__contains=word)[:limit] if a not in linked and a not in found]
+    return (linked + found)[:limit]
+
+
+@transaction.atomic
+def save_article(user, article, form_save) -> object:
+    """Save an article through its form, keeping the previous text as a version."""
+    from bilge.servicedesk.models import Article, ArticleVersion
+
+    if article.pk:
+        previous = Article.objects.select_for_update().get(pk=article.pk)
+        ArticleVersion.objects.create(article=previous, version=previous.version, title=previous.title,
+                                      body=previous.body, saved_by=user)
+        article.version = previous.version + 1
+    return form_save()
+
+
 # --- the duty catalog ----------------------------------------------------------------------------------
 
 def tickets_per_duty(duty_ids: list[int]) -> dict[int, int]:

@@ -56,3 +56,14 @@ assignmentrule_table = Table(
     default_sort=("service__name", "order"),
     select_related=("service", "request_type", "requester_unit"),
 )
+
+article_table = Table(
+    columns=[
+        Column("title", _("heading"), sort=("title",), link=True),
+        Column("category", _("category"), sort=("category",)),
+        Column("visibility", _("visible to"), sort=("visibility",)),
+        Column("version", _("version"), sort=("version",)),
+        Column("updated_at", _("updated at"), sort=("updated_at",)),
+    ],
+    default_sort=("title",),
+)

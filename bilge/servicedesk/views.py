@@ -13,7 +13,7 @@ from bilge.core.permissions import can, has_module_perm, person_of
 from bilge.core.turkish import fold
 from bilge.servicedesk import filters, forms, services, tables
 from bilge.servicedesk.forms_schema import labelled_answers
-from bilge.servicedesk.models import Approval, AssignmentRule, RequestType, Service, Ticket
+from bilge.servicedesk.models import Approval, Article, AssignmentRule, RequestType, Service, Ticket
 from bilge.web.generic import ModelUI
 
 
@@ -94,7 +94,36 @@ class AssignmentRuleUI(ModelUI):
     detail_fields = ("service", "order", "request_type", "requester_unit", "strategy", "last_assigned")
 
 
-UIS = [ServiceUI, RequestTypeUI, TicketUI, AssignmentRuleUI]
+class ArticleUI(ModelUI):
+    model = Article
+    namespace = "servicedesk"
+    url_prefix = "kb"
+    filterset = filters.ArticleFilterSet
+    form = forms.ArticleForm
+    table = tables.article_table
+    detail_template = "servicedesk/article_detail.html"
+
+    @classmethod
+    def queryset(cls, request, action="view"):
+        if action in ("view", "export"):
+            return services.articles_for(request.user)
+        return super().queryset(request, action)
+
+    @classmethod
+    def save_form(cls, request, form, creating):
+        from bilge.core.permissions import authorize
+
+        obj = form.instance
+        if not authorize(request.user, "add" if creating else "change", obj)[0]:
+            raise PermissionDenied(_("You may not save this record with these values (outside your scope)."))
+        return services.save_article(request.user, obj, form.save)
+
+    @classmethod
+    def detail_context(cls, request, obj):
+        return {"versions": obj.versions.select_related("saved_by")[:20]}
+
+
+UIS = [ServiceUI, RequestTypeUI, TicketUI, AssignmentRuleUI, ArticleUI]
 
 
 def _moves(ticket):
@@ -164,7 +193,8 @@ class NewRequest(View):
         chosen = None
         if request.GET.get("type"):
             chosen = get_object_or_404(self._types(request), pk=request.GET["type"])
-        context = {"types": types[:30], "q": query, "chosen": chosen, "values": {}, "errors": {}}
+        context = {"types": types[:30], "q": query, "chosen": chosen, "values": {}, "errors": {},
+                   "articles": services.suggest_articles(request.user, chosen, query)}
         if request.htmx and not chosen:
             return render(request, "servicedesk/_type_choices.html", context)
         return render(request, "servicedesk/new_request.html", context)

@@ -10,6 +10,7 @@ MENU = [
         (_("New request"), "servicedesk:new_request"),
         (_("My requests and approvals"), "servicedesk:my_requests"),
         (_("Tickets"), "servicedesk:ticket_list"),
+        (_("Knowledge base"), "servicedesk:article_list"),
         (_("IT services"), "servicedesk:service_list"),
         (_("Request types"), "servicedesk:requesttype_list"),
         (_("Assignment rules"), "servicedesk:assignmentrule_list"),

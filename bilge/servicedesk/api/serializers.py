@@ -2,7 +2,16 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from bilge.api.serializers import BilgeModelSerializer
-from bilge.servicedesk.models import Approval, AssignmentRule, Comment, RequestType, Service, Ticket, WorkLog
+from bilge.servicedesk.models import (
+    Approval,
+    Article,
+    AssignmentRule,
+    Comment,
+    RequestType,
+    Service,
+    Ticket,
+    WorkLog,
+)
 
 
 class ServiceSerializer(BilgeModelSerializer):
@@ -91,3 +100,11 @@ class AssignmentRuleSerializer(BilgeModelSerializer):
         fields = ["id", "service", "order", "name", "request_type", "requester_unit", "strategy", "members",
                   "last_assigned", "archived_at"]
         read_only_fields = ["last_assigned", "archived_at"]
+
+
+class ArticleSerializer(BilgeModelSerializer):
+    class Meta:
+        model = Article
+        fields = ["id", "institution", "owner_unit", "title", "category", "keywords", "visibility", "body",
+                  "request_types", "version", "archived_at", "updated_at"]
+        read_only_fields = ["version", "archived_at", "updated_at"]

@@ -6,4 +6,5 @@ ROUTES = [
     ("tickets", views.TicketViewSet),
     ("approvals", views.ApprovalViewSet),
     ("assignment-rules", views.AssignmentRuleViewSet),
+    ("articles", views.ArticleViewSet),
 ]

@@ -11,7 +11,7 @@ from bilge.core.models import Person
 from bilge.core.permissions import person_of
 from bilge.servicedesk import filters, services
 from bilge.servicedesk.api import serializers as s
-from bilge.servicedesk.models import Approval, AssignmentRule, RequestType, Service, Ticket
+from bilge.servicedesk.models import Approval, Article, AssignmentRule, RequestType, Service, Ticket
 
 
 def _django_errors(exc):
@@ -113,3 +113,22 @@ class AssignmentRuleViewSet(ModelViewSet):
     queryset = AssignmentRule.objects.all()
     serializer_class = s.AssignmentRuleSerializer
     filterset_class = filters.AssignmentRuleFilterSet
+
+
+class ArticleViewSet(ModelViewSet):
+    """Knowledge-base articles: read as the web shows them (IT-only articles for IT staff); every
+    change keeps the previous text as a version."""
+
+    queryset = Article.objects.all()
+    serializer_class = s.ArticleSerializer
+    filterset_class = filters.ArticleFilterSet
+    ordering = ("title", "pk")
+
+    def get_queryset(self):
+        if self.request.method in ("GET", "HEAD", "OPTIONS"):
+            return services.articles_for(self.request.user).order_by(*self.ordering)
+        return super().get_queryset()
+
+    def perform_update(self, serializer):
+        services.save_article(self.request.user, serializer.instance, lambda: super(ArticleViewSet, self)
+                              .perform_update(serializer))
