@@ -7,7 +7,6 @@ from rest_framework.exceptions import PermissionDenied
 
 from bilge.core import audit
 from bilge.core.permissions import authorize
-from bilge.web.generic import _on_behalf
 
 ACTION_BY_METHOD = {"GET": "view", "HEAD": "view", "OPTIONS": "view", "POST": "add", "PUT": "change",
                     "PATCH": "change", "DELETE": "delete"}
@@ -66,7 +65,7 @@ class BilgeViewSetMixin(AuditedAPIMixin):
         allowed, principal = authorize(self.request.user, action, candidate)
         if not allowed:
             raise PermissionDenied()
-        with transaction.atomic(), _on_behalf(self.request, principal):
+        with transaction.atomic(), audit.acting_for(self.request.user, principal):
             if instance is None:
                 serializer.instance = None
             serializer.save()

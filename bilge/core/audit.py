@@ -112,6 +112,17 @@ def reset_context(token) -> None:
     _context.reset(token)
 
 
+def acting_for(user, principal_id):
+    """The audit context of an action allowed by ``principal_id``'s right: when that is not the
+    user's own (delegation), the entries name both; otherwise nothing changes."""
+    if not principal_id or principal_id == getattr(user, "pk", None):
+        return contextlib.nullcontext()
+    from django.contrib.auth import get_user_model
+
+    ctx = current_context()
+    return acting_as(user, ip=ctx.ip, source=ctx.source, on_behalf_of=get_user_model().objects.get(pk=principal_id))
+
+
 @contextlib.contextmanager
 def suspended():
     """No entries in the block. Only for restoring a backup, whose entries come with it."""

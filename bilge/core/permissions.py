@@ -125,9 +125,14 @@ def _assignments(user):
                                       archived_at__isnull=True, principal__user__isnull=False)
             .select_related("principal")
         )
+        delegations = list(delegations)
+        by_user = {}
+        for a in RoleAssignment.objects.filter(user_id__in=[d.principal.user_id for d in delegations]) \
+                .select_related("role"):
+            by_user.setdefault(a.user_id, []).append(a)
         for d in delegations:
             principal = d.principal
-            for a in RoleAssignment.objects.filter(user_id=principal.user_id).select_related("role"):
+            for a in by_user.get(principal.user_id, []):
                 if d.kind == Delegation.Kind.FULL:
                     grants = a.role.grants
                 else:  # yetki devri: only the principal's approvals

@@ -9,11 +9,10 @@ from pathlib import Path
 import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from bilge.core import audit
-from bilge.core.models import Delegation, Duty, Institution, Person, Position, Regulation, Role, Unit
+from bilge.core.models import Duty, Institution, Person, Position, Regulation, Role, Unit
 from bilge.core.permissions import MODULES, authorize
 
 PRESET_DIR = Path(__file__).resolve().parent / "presets"
@@ -158,17 +157,9 @@ def reveal_tc_kimlik(user, person: Person) -> str:
     allowed, principal = authorize(user, "personal", person)
     if not allowed:
         raise PermissionError(_("You may not see this personal data."))
-    with _acting_for(user, principal):
+    with audit.acting_for(user, principal):
         audit.record("view_personal", person, {"field": "tc_kimlik"})
     return person.tc_kimlik
-
-
-def open_person_exit_blockers(person: Person) -> list[str]:
-    """What must be handed over before a person leaves (later modules add custody items)."""
-    blockers = []
-    if Unit.objects.filter(manager=person, archived_at__isnull=True).exists():
-        blockers.append(_("manages a unit"))
-    return blockers
 
 
 @transaction.atomic
@@ -180,42 +171,9 @@ def archive(obj, user, reason: str = "") -> None:
         raise ValidationError(_("The unit still has people; move them first."))
     if isinstance(obj, Unit) and obj.children.filter(archived_at__isnull=True).exists():
         raise ValidationError(_("The unit still has sub-units; move or archive them first."))
-    with _acting_for(user, principal):
+    with audit.acting_for(user, principal):
         obj.archive(reason)
 
-
-def _acting_for(user, principal_id):
-    """The audit context of an action allowed by ``principal_id``'s right (delegation)."""
-    import contextlib
-
-    if not principal_id or principal_id == user.pk:
-        return contextlib.nullcontext()
-    from django.contrib.auth import get_user_model
-
-    ctx = audit.current_context()
-    return audit.acting_as(user, ip=ctx.ip, source=ctx.source,
-                           on_behalf_of=get_user_model().objects.get(pk=principal_id))
-
-
-def module_choices():
-    return list(MODULES.items())
-
-
-def unique_slug(name: str) -> str:
-    base = slugify(name.replace("ı", "i").replace("İ", "I"))[:40] or "kurum"
-    slug, n = base, 1
-    while Institution.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base[:36]}-{n}"
-    return slug
-
-
-def active_delegations(person: Person):
-    from django.utils import timezone
-
-    today = timezone.localdate()
-    return Delegation.objects.filter(delegate=person, start_date__lte=today, end_date__gte=today,
-                                     archived_at__isnull=True)
 
 
 def duty_work_counts(duties) -> dict[int, int]:
@@ -283,7 +241,8 @@ def unlock(username: str, ip: str) -> int:
 
 # --- user accounts ----------------------------------------------------------------------------------
 
-def _random_password() -> str:
+def random_password() -> str:
+    """A random password that passes the password policy."""
     import secrets
 
     from django.contrib.auth.password_validation import validate_password
@@ -317,7 +276,7 @@ def create_account(person: Person, by_user) -> tuple:
         username = f"{person.institution.slug}-{person.registration_no}"
     if User.objects.filter(username=username).exists():
         raise ValidationError(_("The user name %(name)s is taken.") % {"name": username})
-    password = _random_password()
+    password = random_password()
     user = User(username=username, first_name=person.first_name, last_name=person.last_name, email=person.email)
     user.set_password(password)
     user.save()

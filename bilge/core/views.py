@@ -1,7 +1,6 @@
 """Pages of the organization module: a ModelUI per model, plus the few special views."""
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpResponse
@@ -13,6 +12,7 @@ from django.views import View
 from bilge.core import filters, forms, services, tables
 from bilge.core.models import (
     AuditEntry,
+    CalendarDay,
     Delegation,
     Duty,
     Institution,
@@ -22,6 +22,7 @@ from bilge.core.models import (
     Role,
     RoleAssignment,
     Unit,
+    WorkingCalendar,
 )
 from bilge.core.permissions import MODULES, can, has_module_perm
 from bilge.core.turkish import fold, order_by_turkish
@@ -260,13 +261,8 @@ class LockedAccounts(View):
         return redirect("core:locked_accounts")
 
 
-def user_list_for_select():
-    return get_user_model().objects.filter(is_active=True)
-
-
 # --- business calendar ---------------------------------------------------------------------------
 
-from bilge.core.models import CalendarDay, WorkingCalendar  # noqa: E402
 
 
 class WorkingCalendarUI(ModelUI):

@@ -34,6 +34,7 @@ TRANSITIONS = {
     "resolve": {S.OPEN, S.ASSIGNED, S.IN_PROGRESS, S.WAITING_REQUESTER, S.WAITING_VENDOR},
     "close": {S.RESOLVED},
     "reopen": {S.RESOLVED, S.CLOSED},
+    "phase": {S.OPEN, S.ASSIGNED, S.IN_PROGRESS, S.WAITING_REQUESTER, S.WAITING_VENDOR},
     "cancel": {S.NEW, S.AWAITING_APPROVAL, S.OPEN, S.ASSIGNED, S.IN_PROGRESS, S.WAITING_REQUESTER,
                S.WAITING_VENDOR},
 }
@@ -134,7 +135,7 @@ def create_ticket(user, *, requester: Person, request_type: RequestType, title: 
     ticket.status = S.AWAITING_APPROVAL if steps else S.OPEN
     if not steps:
         _start_clock(ticket)
-    with _acting(user, principal):
+    with audit.acting_for(user, principal):
         ticket.save()
         chosen = getattr(ticket, "_auto_assigned_to", None)
         if chosen is not None and chosen.user_id:
@@ -165,12 +166,6 @@ def _ask_for_approval(approval: Approval) -> None:
            gettext_lazy("%(requester)s asks: %(title)s (%(type)s). Open the link to approve or reject.")
            % {"requester": ticket.requester.full_name, "title": ticket.title, "type": ticket.request_type.name_tr},
            link)
-
-
-def _acting(user, principal_id):
-    from bilge.core.services import _acting_for
-
-    return _acting_for(user, principal_id)
 
 
 # --- approvals ------------------------------------------------------------------------------------
@@ -339,13 +334,13 @@ def _move(user, ticket: Ticket, move: str, expected_version: int | None, action:
 MOVE_LABELS = {
     "assign": _("assigned"), "start": _("started"), "wait_requester": _("put on hold for the requester"),
     "wait_vendor": _("put on hold for the vendor"), "resolve": _("resolved"), "close": _("closed"),
-    "reopen": _("reopened"), "cancel": _("cancelled"),
+    "reopen": _("reopened"), "cancel": _("cancelled"), "phase": _("moved to another phase"),
 }
 
 
 def _save(user, ticket: Ticket) -> Ticket:
     ticket.version += 1
-    with _acting(user, getattr(ticket, "_principal", None)):
+    with audit.acting_for(user, getattr(ticket, "_principal", None)):
         ticket.save()
     return ticket
 
@@ -528,8 +523,7 @@ def log_work(user, ticket: Ticket, minutes: int, note: str, work_date=None) -> W
 def set_phase(user, ticket: Ticket, phase: str, expected_version: int | None = None) -> Ticket:
     """Move a phased request (e.g. a software request: analysis → approval → development → test →
     delivery) to one of its type's phases."""
-    current = _move(user, ticket, "start", expected_version) if ticket.status != S.IN_PROGRESS else \
-        _locked_for_change(user, ticket, expected_version)
+    current = _move(user, ticket, "phase", expected_version)
     keys = [p["key"] for p in current.phases]
     if phase not in keys:
         raise ValidationError({"phase": [_("This request type has no such phase.")]})
@@ -539,15 +533,6 @@ def set_phase(user, ticket: Ticket, phase: str, expected_version: int | None = N
         current.status = S.IN_PROGRESS
     _mark_first_response(current)
     return _save(user, current)
-
-
-def _locked_for_change(user, ticket: Ticket, expected_version: int | None) -> Ticket:
-    current = _locked(ticket, expected_version)
-    allowed, principal = authorize(user, "change", current)
-    if not allowed:
-        raise PermissionError(_("You may not change this ticket."))
-    current._principal = principal
-    return current
 
 
 @transaction.atomic
@@ -611,6 +596,22 @@ def perform(user, ticket: Ticket, move: str, data, version: int | None = None):
     if move == "rate":
         return rate(user, ticket, number("rating"), text("comment"))
     raise ValidationError(_("Unknown action."))
+
+
+# --- portal lists ----------------------------------------------------------------------------------
+
+def own_tickets(person, limit: int = 100):
+    if person is None:
+        return Ticket.objects.none()
+    return Ticket.objects.filter(requester=person).select_related("service", "request_type").order_by("-id")[:limit]
+
+
+def unit_tickets_for_manager(user, person, limit: int = 100):
+    """For a unit manager: the requests of the units they manage (within what they may see)."""
+    if person is None or not person.managed_units.exists():
+        return Ticket.objects.none()
+    return (Ticket.objects.visible_to(user, "view").filter(requester_unit__in=person.managed_units.all())
+            .exclude(requester=person).select_related("requester", "service").order_by("-id")[:limit])
 
 
 # --- knowledge base ----------------------------------------------------------------------------------

@@ -233,15 +233,8 @@ class MyRequests(View):
         if not has_module_perm(request.user, "servicedesk", "view"):
             raise PermissionDenied
         person = person_of(request.user)
-        tickets = Ticket.objects.none()
-        unit_tickets = Ticket.objects.none()
-        if person is not None:
-            tickets = (Ticket.objects.filter(requester=person).select_related("service", "request_type")
-                       .order_by("-id")[:100])
-            if has_module_perm(request.user, "servicedesk", "approve") or person.managed_units.exists():
-                unit_tickets = (Ticket.objects.visible_to(request.user, "view")
-                                .filter(Q(requester_unit__manager=person) | Q(requester_unit__in=person.managed_units.all()))
-                                .exclude(requester=person).select_related("requester", "service").order_by("-id")[:100])
+        tickets = services.own_tickets(person)
+        unit_tickets = services.unit_tickets_for_manager(request.user, person)
         return render(request, "servicedesk/my_requests.html", {"tickets": tickets, "unit_tickets": unit_tickets,
                                                                 "approvals": services.pending_approvals_for(request.user)})
 

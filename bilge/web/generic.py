@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -79,7 +79,7 @@ class ModelUI:
         allowed, principal = authorize(request.user, action, obj)
         if not allowed:
             raise PermissionDenied(_("You may not save this record with these values (outside your scope)."))
-        with _on_behalf(request, principal):
+        with audit.acting_for(request.user, principal):
             obj.save()
             form.save_m2m()
         return obj
@@ -102,30 +102,6 @@ class ModelUI:
             views.append(path(f"{prefix}/<int:pk>/archive/", ObjectArchiveView.as_view(ui=cls),
                               name=f"{name}_archive"))
         return views
-
-
-class _on_behalf:
-    """Within a save, record the delegation when the right used was the principal's."""
-
-    def __init__(self, request, principal_id):
-        self.request, self.principal_id = request, principal_id
-        self._cm = None
-
-    def __enter__(self):
-        user = self.request.user
-        if self.principal_id and self.principal_id != user.pk:
-            from django.contrib.auth import get_user_model
-
-            principal = get_user_model().objects.get(pk=self.principal_id)
-            ctx = audit.current_context()
-            self._cm = audit.acting_as(user, ip=ctx.ip, source=ctx.source, on_behalf_of=principal)
-            self._cm.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        if self._cm is not None:
-            return self._cm.__exit__(*exc)
-        return False
 
 
 def require_module(request, ui, action: str) -> None:
@@ -385,7 +361,3 @@ class ObjectHistoryView(UIView):
         page = paginator.get_page(request.GET.get("page"))
         context = self.base_context(object=obj, page=page, tab="history")
         return render(request, "web/object_history.html", context)
-
-
-def not_found(*args, **kwargs):
-    raise Http404

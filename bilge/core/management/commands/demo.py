@@ -1,5 +1,3 @@
-import secrets
-
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -33,7 +31,9 @@ class Command(BaseCommand):
         if options["users"]:
             path = settings.DATA_DIR / "demo-password.txt"
             if not path.exists():
-                path.write_text(secrets.token_urlsafe(9))
+                from bilge.core.services import random_password
+
+                path.write_text(random_password())
                 path.chmod(0o600)
             password = path.read_text().strip()
             for username, label in demo_users(result.institution, password):

@@ -1,5 +1,3 @@
-import secrets
-
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -18,16 +16,9 @@ class Command(BaseCommand):
         username = options["username"]
         user = User.objects.filter(username=username).first()
         if user is None:
-            from django.contrib.auth.password_validation import validate_password
-            from django.core.exceptions import ValidationError
+            from bilge.core.services import random_password
 
-            while True:  # a random password that also passes the password policy
-                password = secrets.token_urlsafe(12)
-                try:
-                    validate_password(password)
-                    break
-                except ValidationError:
-                    continue
+            password = random_password()
             user = User(username=username, is_superuser=True, is_staff=True, first_name="Sistem",
                         last_name="Yöneticisi")
             user.set_password(password)
