@@ -29,6 +29,7 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 run: install
+	@scripts/ensure_test_system.sh run
 	@mkdir -p "$(BILGE_DATA_DIR)"
 	$(BIN)/bilge migrate --noinput -v0
 	$(BIN)/bilge demo --scale small --users

@@ -4,11 +4,17 @@ Measures (p50/p95/p99 over many requests, after a warm-up):
   * the person list page (HTML) and the person API: whole institution sorted by name at page 50,
     and filtered by a department with its sub-units, sorted by name;
   * Turkish free-text search over people (API and HTML), with different case;
-  * the extra cost of the audit trail per save (same save with and without the trail).
+  * the extra cost of the audit trail per save (same save with and without the trail);
+  * the service desk (3,000,000 tickets over ten years): a technician's queue (HTML page and API,
+    first and a later page, newest first as the UI sorts it), free-text search (HTML and API:
+    Turkish names, a word with a surname, ticket and device numbers), creating tickets through the
+    API with concurrent clients (creations per second and p95), and the yearly SLA report.
 Writes bench/RESULTS.md with the date, the machine and the data sizes.
 
 Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/bilge_bench — the
-database is dropped and recreated unless BENCH_REUSE=1), BENCH_REPEAT (default 300).
+database is dropped and recreated unless BENCH_REUSE=1), BENCH_REPEAT (default 300),
+BENCH_WORKERS (default 2), BENCH_CREATE (tickets created, default 2000), BENCH_CREATE_WORKERS
+(gunicorn workers for creation, default 4), BENCH_CLIENTS (concurrent clients, default 8).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import os
 import platform
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,6 +39,12 @@ DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:543
 REPEAT = int(os.environ.get("BENCH_REPEAT", "300"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 TARGETS = {"api": 50.0, "search": 50.0, "html": 100.0, "audit": 2.0}
+SD_TARGETS = {"queue_html": 100.0, "queue_api": 50.0, "search": 200.0}
+CREATE_TARGET = 200.0  # tickets per second
+REPORT_TARGET = 2.0  # seconds
+CREATE_COUNT = int(os.environ.get("BENCH_CREATE", "2000"))
+CREATE_WORKERS = int(os.environ.get("BENCH_CREATE_WORKERS", "4"))
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 
 
 def sh(*args, env=None, check=True, capture=False):
@@ -67,6 +80,8 @@ def prepare_database(env: dict) -> dict:
     started = time.perf_counter()
     sh(bilge, "demo", "--scale", "metro", env=env)
     generate_seconds = time.perf_counter() - started
+    # With BENCH_REUSE the data is already there: give the time of the run that loaded it.
+    generate_seconds = float(os.environ.get("BENCH_GENERATED_IN", generate_seconds))
     sh(bilge, "collectstatic", "--noinput", "-v0", env=env)
     # Session and token of a user who sees the whole institution.
     code = """
@@ -101,6 +116,173 @@ print(json.dumps({"session": s.session_key, "token": token.key, "dept": dept.pk,
     info = json.loads(out.strip().splitlines()[-1])
     info["generate_seconds"] = generate_seconds
     return info
+
+
+SERVICEDESK_INFO = """
+import json, random, statistics, time
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.backends.db import SessionStore
+from rest_framework.authtoken.models import Token
+from bilge.core.models import Institution, Person, Role, RoleAssignment
+from bilge.servicedesk.models import Approval, Comment, RequestType, Service, Ticket, WorkLog
+inst = Institution.objects.get(slug="kocaeli")
+service = Service.objects.get(institution=inst, code="donanim")
+# A technician of the busiest queue (not a unit manager: the common case), with the demo's roles.
+tech = (Person.objects.filter(unit_id=service.unit_id, user__isnull=False, managed_units__isnull=True,
+                              user__role_assignments__role__name="BT personeli").order_by("pk").first())
+user = tech.user
+s = SessionStore()
+s["_auth_user_id"] = str(user.pk)
+s["_auth_user_backend"] = "bilge.core.auth.UsernameOrEmailBackend"
+s["_auth_user_hash"] = user.get_session_auth_hash()
+# IT staff sign in with a second factor (BILGE_2FA_REQUIRED): a verified session, as after the TOTP step.
+from django_otp.plugins.otp_totp.models import TOTPDevice
+device, _ = TOTPDevice.objects.get_or_create(user=user, name="bench", defaults={"confirmed": True})
+s["otp_device_id"] = device.persistent_id
+s.set_expiry(3600 * 24)
+s.create()
+token, _ = Token.objects.get_or_create(user=user)
+printer = RequestType.objects.get(service=service, code="yazici-arizasi")
+rng = random.Random(4)
+visible = Ticket.objects.visible_to(user, "view")
+names = list(Person.objects.filter(institution=inst).order_by("pk").values_list("first_name", "last_name")[:3000:150])
+numbers = [t.number for t in visible.filter(pk__in=[rng.randint(1, 3_000_000) for _ in range(60)])][:10]
+devices = list(visible.exclude(related_devices="").filter(pk__gt=rng.randint(1, 2_000_000))
+               .values_list("related_devices", flat=True)[:5])
+words = ["yazıcı", "EKRAN", "ağ", "Bilgisayar"]
+searches = ([f"{f} {l}" for f, l in names[:10]] + [f"{w} {l.upper()}" for w, (f, l) in zip(words * 3, names[10:20])]
+            + numbers + devices)
+# Requesters the technician may record a request for (the API checks the person is visible to the caller).
+requesters = list(Person.objects.visible_to(user, "view").filter(institution=inst).order_by("?")
+                  .values_list("pk", flat=True)[:500])
+# The SLA report (bilge.servicedesk.reports, written alongside) for a whole-institution reader and for the technician.
+report = {}
+try:
+    from bilge.servicedesk import reports
+    User = get_user_model()
+    reader, _ = User.objects.get_or_create(username="bench.reports")
+    role, _ = Role.objects.get_or_create(name="bench.reports", defaults={"grants": ["servicedesk.view", "reports.view"]})
+    RoleAssignment.objects.get_or_create(user=reader, role=role, scope="institution", institution=inst)
+    year = 2025
+    for label, who in (("institution", reader), ("technician", user)):
+        times = []
+        for _ in range(4):
+            who = User.objects.get(pk=who.pk)
+            t0 = time.perf_counter()
+            data = reports.sla_compliance(who, year=year)
+            times.append(time.perf_counter() - t0)
+        report[label] = {"times": times, "tickets": data["total"]["tickets"], "pct": data["total"]["resolution_pct"]}
+    report["year"] = year
+    report["function"] = "bilge.servicedesk.reports.sla_compliance(user, year=2025)"
+except ImportError:
+    report = {}
+open_count = Ticket.objects.filter(status__in=Ticket.QUEUE_STATUSES).count()
+print(json.dumps({
+    "session": s.session_key, "token": token.key, "service": service.pk, "service_name": service.name,
+    "type": printer.pk, "requesters": requesters, "searches": searches, "report": report,
+    "tickets": Ticket.objects.count(), "open": open_count,
+    "queue": visible.filter(service=service).exclude(status__in=Ticket.FINISHED_STATUSES).count(),
+    "visible": visible.count(), "approvals": Approval.objects.count(), "comments": Comment.objects.count(),
+    "work_logs": WorkLog.objects.count(),
+    "years": sorted({t.year for t in Ticket.objects.dates("created_at", "year")}),
+}))
+"""
+
+
+def servicedesk_info(env: dict) -> dict:
+    out = sh(str(BIN / "bilge"), "shell", "-c", SERVICEDESK_INFO, env=env, capture=True)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def start_server(env, port, workers):
+    server = subprocess.Popen(
+        [str(BIN / "gunicorn"), "bilge.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level",
+         "warning"], env=env)
+    for _ in range(150):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    return server
+
+
+def measure_creation(port, sd, count=CREATE_COUNT, clients=CLIENTS):
+    """``count`` tickets created through the API by ``clients`` threads at once (keep-alive, token)."""
+    import threading
+
+    headers = {"Authorization": f"Token {sd['token']}", "X-Forwarded-Proto": "https", "Host": "127.0.0.1",
+               "Accept": "application/json", "Content-Type": "application/json"}
+    problems = ["sikisma", "baski", "calismiyor", "ag", "tarama"]
+    lock = threading.Lock()
+    state = {"next": 0, "times": [], "errors": []}
+
+    def body(i):
+        return json.dumps({
+            "request_type": sd["type"], "requester": sd["requesters"][i % len(sd["requesters"])],
+            "title": f"Yazıcı çıktı vermiyor #{i}", "description": "Kâğıt sıkıştı, ışığı yanıp sönüyor.",
+            "answers": {"location": f"{i % 5 + 1}. kat", "problem": problems[i % len(problems)]},
+            "channel": "phone"}, ensure_ascii=False).encode()
+
+    def worker(total):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        while True:
+            with lock:
+                i = state["next"]
+                if i >= total:
+                    break
+                state["next"] += 1
+            t0 = time.perf_counter()
+            conn.request("POST", "/api/tickets/", body=body(i), headers=headers)
+            response = conn.getresponse()
+            data = response.read()
+            elapsed = (time.perf_counter() - t0) * 1000
+            with lock:
+                if response.status != 201:
+                    state["errors"].append(f"HTTP {response.status}: {data[:200]!r}")
+                else:
+                    state["times"].append(elapsed)
+        conn.close()
+
+    def run(total):
+        state.update(next=0, times=[], errors=[])
+        threads = [threading.Thread(target=worker, args=(total,)) for _ in range(clients)]
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return time.perf_counter() - t0
+
+    run(min(100, count))  # warm-up: every worker process loads, caches fill
+    if state["errors"]:
+        raise SystemExit(f"ticket creation failed: {state['errors'][:3]}")
+    seconds = run(count)
+    if state["errors"]:
+        raise SystemExit(f"ticket creation failed: {state['errors'][:3]}")
+    times = state["times"]
+    return {"per_second": len(times) / seconds, "p50": percentile(times, 50), "p95": percentile(times, 95),
+            "p99": percentile(times, 99), "n": len(times), "seconds": seconds}
+
+
+def measure_servicedesk(port, sd):
+    from urllib.parse import quote
+
+    web = {"Cookie": f"sessionid={sd['session']}", "X-Forwarded-Proto": "https", "Host": "127.0.0.1"}
+    api = {"Authorization": f"Token {sd['token']}", "X-Forwarded-Proto": "https", "Host": "127.0.0.1",
+           "Accept": "application/json"}
+    queue = f"service={sd['service']}&open=true"
+    later = max(2, min(20, sd["queue"] // 50))
+    searches = [quote(q) for q in sd["searches"]]
+    return {
+        "Technician's queue, HTML page 1 (newest first)": ("queue_html", measure(port, f"/servicedesk/tickets/?{queue}", web)),
+        f"Technician's queue, HTML page {later}": ("queue_html", measure(port, f"/servicedesk/tickets/?{queue}&page={later}", web)),
+        "Technician's work, HTML (mine, by resolution due time)": ("queue_html", measure(port, "/servicedesk/tickets/?mine=true&open=true&sort=due_resolution_at", web)),
+        "Technician's queue, API page 1": ("queue_api", measure(port, f"/api/tickets/?{queue}", api)),
+        f"Technician's queue, API page {later}": ("queue_api", measure(port, f"/api/tickets/?{queue}&page={later}", api)),
+        "Free-text search, HTML (names, word + surname, ticket and device numbers)": ("search", measure_many(port, [f"/servicedesk/tickets/?q={q}" for q in searches], web)),
+        "Free-text search, API (the same words)": ("search", measure_many(port, [f"/api/tickets/?q={q}" for q in searches], api)),
+    }
 
 
 def percentile(values, p):
@@ -177,6 +359,53 @@ print(json.dumps({{"with_p50": med(w), "without_p50": med(wo), "with_p95": p95(w
     return json.loads(out.strip().splitlines()[-1])
 
 
+def servicedesk_lines(info, sd, results, creation):
+    years = sd["years"]
+    lines = [
+        "## Service desk", "",
+        f"- Data: {sd['tickets']:,} tickets created {years[0]}–{years[-1]} ({sd['open']:,} in the IT queues), "
+        f"{sd['approvals']:,} approvals, {sd['comments']:,} comments, {sd['work_logs']:,} work logs; loaded by "
+        f"`bilge demo --scale metro` (with the people above) in {info['generate_seconds']:.0f} s",
+        f"- Technician: IT staff of the busiest queue ({sd['service_name']}; role \"BT personeli\", scope IT service): "
+        f"sees {sd['visible']:,} tickets, {sd['queue']:,} unfinished in the queue",
+        f"- Search words ({len(sd['searches'])}, cycled): " + ", ".join(f"`{w}`" for w in sd["searches"][:6]) + ", …",
+        "",
+        "| measurement | p50 ms | p95 ms | p99 ms | target (p95) | met |",
+        "|---|---:|---:|---:|---:|:---:|",
+    ]
+    for name, (kind, r) in results.items():
+        target = SD_TARGETS[kind]
+        lines.append(f"| {name} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | ≤ {target:.0f} ms | "
+                     f"{'yes' if r['p95'] <= target else '**no**'} |")
+    lines += [
+        "",
+        f"Creating tickets through the API (`POST /api/tickets/`, token of the technician, a printer fault recorded "
+        f"for a requester by phone): gunicorn with {CREATE_WORKERS} sync workers, {CLIENTS} concurrent clients, "
+        f"{creation['n']:,} tickets after 100 warm-up ones.",
+        "",
+        "| measurement | result | target | met |",
+        "|---|---:|---:|:---:|",
+        f"| Tickets created per second | {creation['per_second']:.0f} /s | ≥ {CREATE_TARGET:.0f} /s | "
+        f"{'yes' if creation['per_second'] >= CREATE_TARGET else '**no**'} |",
+        f"| Latency of one creation (p50 / p95 / p99) | {creation['p50']:.0f} / {creation['p95']:.0f} / "
+        f"{creation['p99']:.0f} ms | | |",
+    ]
+    report = sd.get("report") or {}
+    if report:
+        for label, who in (("institution", "whole institution"), ("technician", "the technician's scope")):
+            r = report[label]
+            worst = max(r["times"])
+            lines.append(f"| SLA report {report['year']}, {who} ({r['tickets']:,} tickets; worst of "
+                         f"{len(r['times'])}, median {statistics.median(r['times']):.2f} s) | {worst:.2f} s | "
+                         f"≤ {REPORT_TARGET:.0f} s | {'yes' if worst <= REPORT_TARGET else '**no**'} |")
+        lines += ["", f"The SLA report is `{report['function']}`, timed in a `bilge shell` (the database "
+                      f"work of the report page)."]
+    else:
+        lines += ["", "The SLA report module (bilge.servicedesk.reports) is not installed: not measured."]
+    lines.append("")
+    return lines
+
+
 def machine():
     cpu = "unknown"
     try:
@@ -197,17 +426,10 @@ def main() -> int:
     env = base_env(data_dir)
     print("Preparing metro data in PostgreSQL (this takes a few minutes)…", flush=True)
     info = prepare_database(env)
+    sd = servicedesk_info(env)
     port = free_port()
-    server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "bilge.wsgi", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
-        env=env)
+    server = start_server(env, port, WORKERS)
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.2)
         web = {"Cookie": f"sessionid={info['session']}", "X-Forwarded-Proto": "https", "Host": "127.0.0.1"}
         api = {"Authorization": f"Token {info['token']}", "X-Forwarded-Proto": "https", "Host": "127.0.0.1",
                "Accept": "application/json"}
@@ -225,16 +447,24 @@ def main() -> int:
             "API list, one department with sub-units": ("api", measure(port, f"/api/people/?unit={dept}&subunits=true", api)),
             "API search (Turkish, mixed case)": ("search", measure_many(port, [f"/api/people/?q={quote(w)}" for w in words], api)),
         }
+        sd_results = measure_servicedesk(port, sd)
+    finally:
+        server.terminate()
+        server.wait(10)
+    port = free_port()
+    server = start_server(env, port, CREATE_WORKERS)
+    try:
+        creation = measure_creation(port, sd)
     finally:
         server.terminate()
         server.wait(10)
     overhead = audit_overhead(env)
-    write_results(info, results, overhead)
+    write_results(info, results, overhead, sd, sd_results, creation)
     shutil.rmtree(data_dir, ignore_errors=True)
     return 0
 
 
-def write_results(info, results, overhead):
+def write_results(info, results, overhead, sd=None, sd_results=None, creation=None):
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# Benchmark results", "",
@@ -263,7 +493,12 @@ def write_results(info, results, overhead):
         f"Save of a person: {overhead['without_p50']:.2f} ms without the trail, {overhead['with_p50']:.2f} ms with it "
         f"(median of {overhead['n']} saves each; the trail adds the chain lock, the hash and the entry; the before image comes from the loaded row).",
         "",
-        "Run it again with `make bench` (BENCH_REPEAT, BENCH_WORKERS, BENCH_DATABASE_URL; BENCH_REUSE=1 keeps the data).",
+    ]
+    if sd is not None:
+        lines += servicedesk_lines(info, sd, sd_results, creation)
+    lines += [
+        "Run it again with `make bench` (BENCH_REPEAT, BENCH_WORKERS, BENCH_CREATE, BENCH_CREATE_WORKERS, BENCH_CLIENTS, "
+        "BENCH_DATABASE_URL; BENCH_REUSE=1 keeps the data).",
         "",
     ]
     (ROOT / "bench" / "RESULTS.md").write_text("\n".join(lines))

@@ -69,6 +69,16 @@ _declare("BILGE_LOG_FORMAT", "text", "text or json (one JSON object per line, fo
 _declare("BILGE_LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR.")
 _declare("BILGE_UPLOAD_MAX_MB", "20", "Largest accepted request body without its files (form fields), in megabytes.")
 _declare("BILGE_ATTACHMENT_MAX_MB", "10", "Largest file that can be attached to a ticket, in megabytes.")
+_declare("BILGE_WEBHOOK_MAX_ATTEMPTS", "10",
+         "Attempts to deliver one webhook call (with growing pauses, at most an hour apart) before giving up.")
+_declare("BILGE_WEBHOOK_TIMEOUT", "10",
+         "Seconds to wait for a webhook receiver's answer, unless the webhook sets its own.")
+_declare("BILGE_ATTACHMENT_TYPES", "pdf,png,jpg,jpeg,gif,webp,txt,log,csv,xlsx,xls,docx,doc,odt,ods,pptx,zip,eml,msg",
+         "File extensions accepted as ticket and article attachments (comma-separated). Executables are refused "
+         "whatever their name, and a file's content must match its extension where it can be recognised.")
+_declare("BILGE_REOPEN_DAYS", "10", "A resolved ticket can be reopened by its requester for this many days.")
+_declare("BILGE_APPROVAL_LINK_DAYS", "7", "The signed approval link in the e-mail to an approver expires after this "
+         "many days (the approval stays open in the approver's list).")
 
 
 def env(name: str) -> str | None:

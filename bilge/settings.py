@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "bilge.web",
     "bilge.api",
     "bilge.servicedesk",
+    "bilge.integrations",
 ]
 
 MIDDLEWARE = [
@@ -275,11 +276,10 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Service desk ---------------------------------------------------------------------------------------
-SERVICEDESK_REOPEN_DAYS = 10          # a resolved ticket can be reopened for this many days
-SERVICEDESK_APPROVAL_LINK_DAYS = 7    # the signed approval link in the e-mail expires after this
+SERVICEDESK_REOPEN_DAYS = env_int("BILGE_REOPEN_DAYS")
+SERVICEDESK_APPROVAL_LINK_DAYS = env_int("BILGE_APPROVAL_LINK_DAYS")
 SERVICEDESK_ATTACHMENT_MAX_MB = env_int("BILGE_ATTACHMENT_MAX_MB")
-SERVICEDESK_ATTACHMENT_TYPES = ("pdf", "png", "jpg", "jpeg", "gif", "webp", "txt", "log", "csv", "xlsx", "xls", "docx",
-                                "doc", "odt", "ods", "pptx", "zip", "eml", "msg")
+SERVICEDESK_ATTACHMENT_TYPES = tuple(t.strip().lower().lstrip(".") for t in env_list("BILGE_ATTACHMENT_TYPES"))
 
 # --- Security ---------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("bilge.web.urls")),
     path("org/", include("bilge.core.urls")),
     path("servicedesk/", include("bilge.servicedesk.urls")),
+    path("integrations/", include("bilge.integrations.urls")),
     path("api/", include("bilge.api.urls")),
 ]

@@ -6,6 +6,15 @@ import copy
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+# The largest id a request may name: JavaScript's safe-integer limit. Ids are BigAutoField, and an
+# explicit bound keeps the schema the same on SQLite and PostgreSQL.
+MAX_ID = 2**53 - 1
+
+
+def id_field(**kwargs):
+    """An integer field for a record's id."""
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
 
 class BilgeModelSerializer(serializers.ModelSerializer):
     def get_fields(self):

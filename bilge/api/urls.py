@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from bilge.api.auth import TokenView
 from bilge.core.api.urls import ROUTES as CORE_ROUTES
+from bilge.integrations.api.urls import ROUTES as INTEGRATIONS_ROUTES
 from bilge.servicedesk.api.urls import ROUTES as SERVICEDESK_ROUTES
 
 
@@ -21,7 +22,7 @@ class Router(DefaultRouter):
 
 
 router = Router()
-for prefix, viewset in CORE_ROUTES + SERVICEDESK_ROUTES:
+for prefix, viewset in CORE_ROUTES + SERVICEDESK_ROUTES + INTEGRATIONS_ROUTES:
     router.register(prefix, viewset)
 
 urlpatterns = [

@@ -1,7 +1,11 @@
 """Demo and scale data: a seed preset plus generated departments and people with Turkish names.
 
 small: about 60 units and 300 people; metro: about 450 units and 30,000 people. Deterministic (seeded),
-bulk-inserted (and still audited: AuditedQuerySet.bulk_create records every row)."""
+bulk-inserted (and still audited: AuditedQuerySet.bulk_create records every row).
+
+With the service desk installed, ``demo_tickets`` adds its tickets (small: 400 over two years, so
+the desk looks alive; metro: 3,000,000 over ten years, loaded with PostgreSQL COPY and recorded
+in the audit trail by one entry per table — see ``bilge.servicedesk.demo``)."""
 
 from __future__ import annotations
 
@@ -40,8 +44,10 @@ SECTION_WORDS = ["Evrak", "Arşiv", "Saha", "Büro", "Muhasebe", "Satın Alma", 
 TITLES = ["Memur", "Mühendis", "Tekniker", "Teknisyen", "Uzman", "Şef", "Veri Hazırlama ve Kontrol İşletmeni",
           "Mimar", "Avukat", "Zabıta Memuru", "İtfaiye Eri", "Programcı", "Sistem Uzmanı"]
 SCALES = {
-    "small": {"departments": 12, "branches": 2, "sections": 1, "people": 300},
-    "metro": {"departments": 34, "branches": 4, "sections": 2, "people": 30_000},
+    "small": {"departments": 12, "branches": 2, "sections": 1, "people": 300, "tickets": 400, "ticket_years": 2,
+              "recent_boost": 25.0},
+    "metro": {"departments": 34, "branches": 4, "sections": 2, "people": 30_000, "tickets": 3_000_000,
+              "ticket_years": 10, "recent_boost": 1.0},
 }
 
 
@@ -179,3 +185,12 @@ def demo_users(institution, password: str) -> list[tuple[str, str]]:
                                                  institution=institution if person is None else None)
         created.append((username, label))
     return created
+
+
+def demo_tickets(institution, scale: str = "small", progress=None):
+    """The service-desk tickets of the scale (once: nothing when the institution has them)."""
+    from bilge.servicedesk.demo import generate_tickets
+
+    config = SCALES[scale]
+    return generate_tickets(institution, config["tickets"], years=config["ticket_years"],
+                            recent_boost=config["recent_boost"], progress=progress)

@@ -27,10 +27,11 @@ class BaseFilterSet(django_filters.FilterSet):
         if not getattr(form, "_bilge_styled", False):
             from django import forms
 
-            from bilge.web.widgets import FastSelect
+            from bilge.web.widgets import AutocompleteSelect, FastSelect
 
             for field in form.fields.values():
-                if isinstance(field.widget, forms.Select) and not isinstance(field.widget, forms.SelectMultiple):
+                if isinstance(field.widget, forms.Select) and not isinstance(
+                        field.widget, (forms.SelectMultiple, AutocompleteSelect)):
                     field.widget = FastSelect(attrs={"class": "form-select"}, choices=field.widget.choices)
                 elif not isinstance(field.widget, forms.CheckboxInput):
                     field.widget.attrs.setdefault("class", "form-control")

@@ -1,41 +1,143 @@
 """Notifications: ``notify()`` writes to the outbox in the caller's transaction; the worker's
-``send_pending_notifications`` e-mails them with retries."""
+``send_pending_notifications`` e-mails them with retries.
+
+``notify(users, kind, context, url)`` renders the subject and body for each recipient in the
+recipient's language (their notification preference, else the installation's language), with the
+administrators' override of that kind and language when there is one, else the shipped template.
+The in-app notification is always written; the e-mail is skipped when the recipient has no
+address or turned that kind off."""
 
 from __future__ import annotations
 
 import datetime
+import decimal
 import logging
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils.functional import Promise, lazy
 
-from bilge.core.models import Notification
+from bilge.core.models import Notification, NotificationPreference, NotificationTemplate
+from bilge.core.notification_kinds import get_kind
+from bilge.core.notification_render import language_of, render_pair
 
 log = logging.getLogger("bilge.notify")
 MAX_DELAY = datetime.timedelta(days=1)
+# Context values are plain data: the templates can never reach a model (and its personal data).
+PLAIN = (str, int, float, bool, decimal.Decimal, datetime.date, datetime.datetime, Promise, type(None))
 
 
-def notify(users, kind: str, subject, body, url: str = "") -> list[Notification]:
-    """Tell ``users`` (a user or several; None and duplicates are skipped) about an event. The
-    texts are rendered now, in the installation's language."""
+def _pick(by_language: dict) -> str:
+    from django.utils.translation import get_language
+
+    lang = (get_language() or "")[:2]
+    return str(by_language.get(lang) or next((v for v in by_language.values() if v), ""))
+
+
+_lazy_pick = lazy(_pick, str)
+
+
+def localized(**by_language) -> Promise:
+    """A context value read in the recipient's language: ``localized(tr="Yazıcı", en="Printer")``."""
+    return _lazy_pick(by_language)
+
+
+def _check_context(kind, context: dict) -> dict:
+    unknown = set(context) - set(kind.variables)
+    if unknown:
+        raise ValueError(f"notification kind {kind.key!r} does not offer {sorted(unknown)}")
+    for key, value in context.items():
+        if not isinstance(value, PLAIN):
+            raise TypeError(f"notification context {key!r}: plain values only, not {type(value).__name__}")
+    return {**{name: "" for name in kind.variables}, **context}
+
+
+def preferences(users) -> dict[int, NotificationPreference]:
+    """The stored preferences of these users by user id (one query); missing ones are not created."""
+    ids = [u.pk for u in users if u is not None]
+    return {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=ids)}
+
+
+def preference_for(user) -> NotificationPreference:
+    """The user's preference, unsaved with the defaults when they never chose."""
+    pref = NotificationPreference.objects.filter(user_id=user.pk).first()
+    return pref if pref is not None else NotificationPreference(user=user)
+
+
+def notify(users, kind: str, context: dict | None = None, url: str = "") -> list[Notification]:
+    """Tell ``users`` (a user or several; None, inactive and duplicates are skipped) about an event
+    of ``kind``. ``context`` holds the values the kind's templates use (plain values; user input
+    only ever goes in here, never into template code)."""
+    spec = get_kind(kind)
+    context = _check_context(spec, context or {})
     if not isinstance(users, (list, tuple, set)):
         users = [users]
-    seen, rows = set(), []
-    with translation.override(settings.LANGUAGE_CODE):
-        subject, body = str(subject)[:200], str(body)
+    recipients, seen = [], set()
     for user in users:
         if user is None or user.pk in seen or not user.is_active:
             continue
         seen.add(user.pk)
+        recipients.append(user)
+    if not recipients:
+        return []
+    prefs = preferences(recipients)
+    overrides = {t.language: t for t in NotificationTemplate.objects.filter(kind=kind, archived_at__isnull=True)}
+    texts: dict[str, tuple[str, str]] = {}  # rendered once per language
+    rows = []
+    for user in recipients:
+        pref = prefs.get(user.pk)
+        language = language_of(pref.language if pref is not None else settings.LANGUAGE_CODE)
+        if language not in texts:
+            texts[language] = render_pair(spec, context, language, overrides.get(language))
+        subject, body = texts[language]
         email = user.email or getattr(getattr(user, "person", None), "email", "") or ""
+        wanted = pref.wants_email(spec) if pref is not None else spec.email_default
         rows.append(Notification(recipient=user, kind=kind, subject=subject, body=body, url=url, email=email,
-                                 mail_status=Notification.Mail.PENDING if email else Notification.Mail.SKIPPED,
+                                 mail_status=Notification.Mail.PENDING if email and wanted
+                                 else Notification.Mail.SKIPPED,
                                  next_attempt_at=timezone.now()))
     for row in rows:
         row.save()
     return rows
+
+
+def preview(kind: str, language: str, subject: str | None = None, body: str | None = None) -> tuple[str, str]:
+    """(subject, body) of ``kind`` rendered with its sample context; with ``subject``/``body``
+    given, those template texts are checked and used (raises ValidationError)."""
+    from bilge.core.notification_render import check, clean_body, clean_subject, render
+
+    spec = get_kind(kind)
+    context = _check_context(spec, dict(spec.sample))
+    language = language_of(language)
+    if subject is None and body is None:
+        return render_pair(spec, context, language)
+    return (clean_subject(render(check(subject or "", spec, language), context, language)),
+            clean_body(render(check(body or "", spec, language), context, language)))
+
+
+@transaction.atomic
+def save_preferences(user, *, language: str | None = None, email: dict | None = None) -> NotificationPreference:
+    """Store the user's own choices (their language, e-mail on/off per registered kind)."""
+    from django.core.exceptions import ValidationError
+
+    from bilge.core.notification_kinds import all_kinds
+
+    pref = NotificationPreference.objects.select_for_update().filter(user_id=user.pk).first() \
+        or NotificationPreference(user=user)
+    if language is not None:
+        if language not in dict(NotificationPreference._meta.get_field("language").choices):
+            raise ValidationError({"language": ["tr / en"]})
+        pref.language = language
+    if email is not None:
+        known = {k.key for k in all_kinds()}
+        unknown = set(email) - known
+        if unknown:
+            raise ValidationError({"email": [", ".join(sorted(unknown))]})
+        pref.email = {**(pref.email or {}), **{k: bool(v) for k, v in email.items()}}
+    pref.save()
+    return pref
 
 
 def _delay(attempts: int) -> datetime.timedelta:

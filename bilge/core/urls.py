@@ -13,3 +13,7 @@ urlpatterns = [
 ]
 for ui in views.UIS:
     urlpatterns += ui.urlpatterns()
+
+from bilge.core import notification_admin  # noqa: E402  (notification templates, module "admin")
+
+urlpatterns += notification_admin.urlpatterns

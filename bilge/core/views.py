@@ -184,13 +184,17 @@ class PersonAutocomplete(View):
     def get(self, request):
         if not has_module_perm(request.user, "org", "view"):
             raise PermissionDenied
-        qs = Person.objects.visible_to(request.user, "view").current()
-        for word in fold(request.GET.get("q", "")).split()[:5]:
-            qs = qs.filter(search_text__contains=word)
-        people = order_by_turkish(qs.select_related("unit"), "last_name", "first_name")[:20]
-        html = format_html_join("", '<option value="{}">{} — {} ({})</option>',
-                                ((p.pk, p.full_name, p.unit.name, p.registration_no) for p in people))
-        return HttpResponse(html or format_html('<option value="">{}</option>', _("No match")))
+        return person_options(Person.objects.visible_to(request.user, "view").current(), request.GET.get("q", ""))
+
+
+def person_options(qs, words: str) -> HttpResponse:
+    """The <option>s of a person picker: the best 20 matches of the words typed (Turkish-folded)."""
+    for word in fold(words).split()[:5]:
+        qs = qs.filter(search_text__contains=word)
+    people = order_by_turkish(qs.select_related("unit"), "last_name", "first_name")[:20]
+    html = format_html_join("", '<option value="{}">{} — {} ({})</option>',
+                            ((p.pk, p.full_name, p.unit.name, p.registration_no) for p in people))
+    return HttpResponse(html or format_html('<option value="">{}</option>', _("No match")))
 
 
 class RevealPersonalData(View):

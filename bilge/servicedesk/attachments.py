@@ -48,17 +48,20 @@ def check_files(files) -> None:
         raise ValidationError({"attachments": errors})
 
 
-def store(ticket, files, user) -> list[str]:
-    """Save checked files for ``ticket`` (the caller's transaction records them). If one fails,
-    the files already written are deleted before the error goes on: no orphan files."""
-    from bilge.servicedesk.models import Attachment
+def store(owner, files, user) -> list[str]:
+    """Save checked files for ``owner`` — a ticket or a knowledge-base article (the caller's
+    transaction records them). If one fails, the files already written are deleted before the
+    error goes on: no orphan files."""
+    from bilge.servicedesk.models import ArticleAttachment, Attachment, Ticket
 
+    model, key = (Attachment, "ticket") if isinstance(owner, Ticket) else (ArticleAttachment, "article")
     saved = []
     try:
         for upload in files:
             name = get_valid_filename(PurePath(upload.name).name)[:150] or "dosya"
-            attachment = Attachment(ticket=ticket, name=PurePath(upload.name).name[:200], size=upload.size,
-                                    content_type=(getattr(upload, "content_type", "") or "")[:100], uploaded_by=user)
+            attachment = model(name=PurePath(upload.name).name[:200], size=upload.size,
+                               content_type=(getattr(upload, "content_type", "") or "")[:100], uploaded_by=user,
+                               **{key: owner})
             attachment.file.save(name, upload, save=False)
             saved.append(attachment.file.name)
             attachment.save()

@@ -37,9 +37,9 @@ PRIORITIES = ("1", "2", "3", "4")
 SERVICE_KEYS = {"code", "name", "units"}
 TYPE_REQUIRED = {"code", "service", "kind", "name_tr", "name_en", "help_tr", "help_en", "keywords",
                  "default_impact", "default_urgency", "sla", "approval_chain", "form"}
-TYPE_OPTIONAL = {"duties", "requires_legal_basis", "phases"}
+TYPE_OPTIONAL = {"duties", "requires_legal_basis", "phases", "category"}
 # Model fields a type sets (besides service, code and the duties).
-TYPE_FIELDS = ("name_tr", "name_en", "help_tr", "help_en", "kind", "keywords", "form", "approval_chain",
+TYPE_FIELDS = ("name_tr", "name_en", "help_tr", "help_en", "kind", "category", "keywords", "form", "approval_chain",
                "default_impact", "default_urgency", "sla", "requires_legal_basis")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
@@ -150,7 +150,8 @@ def read_catalog(path: str | Path | None = None) -> dict:
             "code": code, "service": item["service"], "kind": item["kind"],
             "name_tr": str(item["name_tr"]).strip(), "name_en": str(item["name_en"]).strip(),
             "help_tr": str(item["help_tr"]).strip(), "help_en": str(item["help_en"]).strip(),
-            "keywords": str(keywords).strip(), "form": item["form"] or [], "approval_chain": item["approval_chain"] or [],
+            "keywords": str(keywords).strip(), "category": str(item.get("category") or "").strip()[:100],
+            "form": item["form"] or [], "approval_chain": item["approval_chain"] or [],
             "default_impact": item["default_impact"], "default_urgency": item["default_urgency"], "sla": sla,
             "requires_legal_basis": requires_legal_basis, "phases": phases,
             "duties": {preset: [str(ref) for ref in refs] for preset, refs in duties.items()},

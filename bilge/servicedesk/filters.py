@@ -2,7 +2,9 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from bilge.core.filtering import ArchivableFilterSet, BaseFilterSet
+from bilge.core.models import Person
 from bilge.servicedesk.models import Article, AssignmentRule, RequestType, Service, Ticket
+from bilge.web.widgets import AutocompleteSelect
 
 
 class ServiceFilterSet(ArchivableFilterSet):
@@ -20,10 +22,14 @@ class RequestTypeFilterSet(ArchivableFilterSet):
 class TicketFilterSet(BaseFilterSet):
     open = django_filters.BooleanFilter(method="filter_open", label=_("not finished"))
     mine = django_filters.BooleanFilter(method="filter_mine", label=_("assigned to me"))
+    # A searchable choice: a select of every person of a metropolitan institution is megabytes.
+    assignee = django_filters.ModelChoiceFilter(queryset=Person.objects.all(), label=_("technician"),
+                                                widget=AutocompleteSelect("core:person_autocomplete"))
 
     class Meta:
         model = Ticket
-        fields = ["status", "service", "priority", "channel", "request_type", "requester_unit", "assignee"]
+        fields = ["status", "service", "priority", "channel", "request_type", "category", "requester_unit",
+                  "assignee"]
 
     def filter_open(self, queryset, name, value):
         finished = Ticket.FINISHED_STATUSES

@@ -4,15 +4,44 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from bilge.servicedesk.models import Article, AssignmentRule, RequestType, Service
+from bilge.servicedesk.type_editor import TypeEditorMixin
 from bilge.web.forms import BilgeModelForm
 from bilge.web.widgets import AutocompleteSelect
+
+
+class OnBehalfForm(forms.Form):
+    """IT staff recording a request for someone who called, walked in or wrote an e-mail."""
+
+    requester = forms.ModelChoiceField(queryset=None, required=False, label=_("on behalf of"),
+                                       widget=AutocompleteSelect("servicedesk:requester_autocomplete"),
+                                       help_text=_("Empty: the request is your own."))
+    channel = forms.ChoiceField(label=_("received by"), required=False,
+                                choices=[("phone", _("phone")), ("walk_in", _("walk-in")), ("email", _("e-mail"))],
+                                widget=forms.Select(attrs={"class": "form-select"}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["requester"].queryset = requesters_for(user)
+
+
+def requesters_for(user):
+    """Whom IT staff may record a request for: the current people of their institution (the help
+    desk serves everyone, whatever the staff member's own view of the organization)."""
+    from bilge.core.models import Person
+    from bilge.core.permissions import person_of
+
+    person = person_of(user)
+    if person is None:
+        return Person.objects.none()
+    return Person.objects.current().filter(institution_id=person.institution_id)
 
 
 class ServiceForm(BilgeModelForm):
     class Meta:
         model = Service
-        fields = ["institution", "unit", "code", "name", "chief", "email"]
-        widgets = {"chief": AutocompleteSelect("core:person_autocomplete")}
+        fields = ["institution", "unit", "code", "name", "chief", "email", "breach_action", "escalation_person"]
+        widgets = {"chief": AutocompleteSelect("core:person_autocomplete"),
+                   "escalation_person": AutocompleteSelect("core:person_autocomplete")}
 
 
 class PrettyJSONField(forms.JSONField):
@@ -22,43 +51,23 @@ class PrettyJSONField(forms.JSONField):
         return json.dumps(value, ensure_ascii=False, indent=2)
 
 
-class RequestTypeForm(BilgeModelForm):
-    form = PrettyJSONField(label=_("form"), required=False, widget=forms.Textarea(attrs={"rows": 10}),
-                           help_text=_('Fields as data, e.g. [{"key": "system", "type": "choice", "label_tr": '
-                                       '"Sistem", "required": true, "choices": [["ebys", "EBYS"]]}]. Tickets keep '
-                                       'the form they were filled with, so a change never breaks them.'))
-    approval_chain = PrettyJSONField(label=_("approval chain"), required=False,
-                                     widget=forms.Textarea(attrs={"rows": 4}),
-                                     help_text=_('Steps in order, e.g. [{"kind": "unit_manager"}, {"kind": "dpo"}].'))
-    phases = PrettyJSONField(label=_("phases"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                             help_text=_('Work phases in order, e.g. [{"key": "analysis", "name_tr": "Analiz"}].'))
-    sla = PrettyJSONField(label=_("SLA targets"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
-                          help_text=_('Business minutes per priority, e.g. {"1": {"response": 30, "resolution": 240}}.'))
+class RequestTypeForm(TypeEditorMixin, BilgeModelForm):
+    """The request type's own fields; its form, approval chain, phases and SLA targets come from
+    the structured editor (bilge.servicedesk.type_editor), serialized into the same JSON fields."""
 
     class Meta:
         model = RequestType
-        fields = ["service", "code", "name_tr", "name_en", "kind", "help_tr", "help_en", "keywords", "form",
+        fields = ["service", "code", "name_tr", "name_en", "kind", "category", "help_tr", "help_en", "keywords", "form",
                   "approval_chain", "phases", "sla", "default_impact", "default_urgency", "requires_legal_basis",
                   "duties"]
-        widgets = {"duties": forms.SelectMultiple(attrs={"size": 8})}
-
-    def clean_form(self):
-        return self.cleaned_data.get("form") or []
-
-    def clean_approval_chain(self):
-        return self.cleaned_data.get("approval_chain") or []
-
-    def clean_phases(self):
-        return self.cleaned_data.get("phases") or []
-
-    def clean_sla(self):
-        return self.cleaned_data.get("sla") or {}
+        widgets = {"duties": forms.SelectMultiple(attrs={"size": 8}), "help_tr": forms.Textarea(attrs={"rows": 3}),
+                   "help_en": forms.Textarea(attrs={"rows": 3})}
 
 
 class AssignmentRuleForm(BilgeModelForm):
     class Meta:
         model = AssignmentRule
-        fields = ["service", "order", "name", "request_type", "requester_unit", "strategy", "members"]
+        fields = ["service", "order", "name", "request_type", "category", "requester_unit", "strategy", "members"]
         widgets = {"members": forms.SelectMultiple(attrs={"size": 8})}
 
     def __init__(self, *args, **kwargs):

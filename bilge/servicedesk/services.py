@@ -8,18 +8,27 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from bilge.core import audit
+from bilge.core.events import emit
 from bilge.core.models import Delegation, Person
-from bilge.core.notify import notify
+from bilge.core.notify import localized, notify
 from bilge.core.permissions import authorize, person_of
+from bilge.core.turkish import fold
 from bilge.servicedesk.forms_schema import clean_answers
-from bilge.servicedesk.models import Approval, Comment, RequestType, Ticket, TicketSequence, WorkLog
+from bilge.servicedesk.models import (
+    Approval,
+    Comment,
+    RequestType,
+    Ticket,
+    TicketLink,
+    TicketSequence,
+    WorkLog,
+)
 
 S = Ticket.Status
 DPO_POSITIONS = ("Kişisel Verileri Koruma Sorumlusu", "KVKK Sorumlusu", "Veri Koruma Sorumlusu")
@@ -35,6 +44,7 @@ TRANSITIONS = {
     "close": {S.RESOLVED},
     "reopen": {S.RESOLVED, S.CLOSED},
     "phase": {S.OPEN, S.ASSIGNED, S.IN_PROGRESS, S.WAITING_REQUESTER, S.WAITING_VENDOR},
+    "categorize": {S.OPEN, S.ASSIGNED, S.IN_PROGRESS, S.WAITING_REQUESTER, S.WAITING_VENDOR, S.RESOLVED},
     "cancel": {S.NEW, S.AWAITING_APPROVAL, S.OPEN, S.ASSIGNED, S.IN_PROGRESS, S.WAITING_REQUESTER,
                S.WAITING_VENDOR},
 }
@@ -57,6 +67,13 @@ def next_number(year: int) -> str:
     creation (the year's counter row is locked until the creating transaction ends)."""
     if not connection.in_atomic_block:
         raise RuntimeError("next_number() must run inside the ticket's transaction")
+    # The common case in one statement: the year's row exists; UPDATE takes its lock until commit.
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {TicketSequence._meta.db_table} SET last = last + 1 WHERE year = %s RETURNING last",
+                       [year])
+        row = cursor.fetchone()
+    if row is not None:
+        return f"{year}-{row[0]:06d}"
     try:
         with transaction.atomic():
             TicketSequence.objects.get_or_create(year=year)
@@ -122,7 +139,7 @@ def create_ticket(user, *, requester: Person, request_type: RequestType, title: 
     ticket = Ticket(
         phase=(request_type.phases[0]["key"] if request_type.phases else ""),
         institution=requester.institution, requester=requester, requester_unit=requester.unit, created_by=user,
-        channel=channel, request_type=request_type, service=request_type.service,
+        channel=channel, request_type=request_type, category=request_type.category, service=request_type.service,
         service_unit=request_type.service.unit, impact=impact, urgency=urgency,
         priority=priority_for(impact, urgency), title=title.strip()[:200], description=description.strip(),
         form_data=cleaned, form_schema=request_type.form, related_devices=related_devices.strip()[:300],
@@ -139,8 +156,8 @@ def create_ticket(user, *, requester: Person, request_type: RequestType, title: 
         ticket.save()
         chosen = getattr(ticket, "_auto_assigned_to", None)
         if chosen is not None and chosen.user_id:
-            notify(chosen.user, "assigned", gettext_lazy("Assigned to you: %(number)s") % {"number": ticket.number},
-                   ticket.title, ticket.get_absolute_url())
+            notify(chosen.user, "assigned", {"number": ticket.number, "title": ticket.title},
+                   ticket.get_absolute_url())
         for index, (step, approver) in enumerate(steps, start=1):
             approval = Approval.objects.create(
                 ticket=ticket, step=index, label=step.get("label", ""), approver=approver,
@@ -149,6 +166,10 @@ def create_ticket(user, *, requester: Person, request_type: RequestType, title: 
                 _ask_for_approval(approval)
         # Files are written last, when everything else is known to be valid.
         attachments.store(ticket, files, user)
+        emit("ticket.created", ticket, user)
+        notify(_user_of(requester), "created",
+               {"number": ticket.number, "title": ticket.title, "awaiting_approval": bool(steps),
+                "type": localized(tr=request_type.name_tr, en=request_type.name_en)}, ticket.get_absolute_url())
     return ticket
 
 
@@ -162,10 +183,8 @@ def _ask_for_approval(approval: Approval) -> None:
     link = reverse("servicedesk:approval_link", args=[approval_link_token(approval)])
     recipients = [_user_of(approval.approver)] + [_user_of(p) for p in deputies_for(approval.approver)]
     notify(recipients, "approval_needed",
-           gettext_lazy("Approval needed: %(number)s") % {"number": ticket.number},
-           gettext_lazy("%(requester)s asks: %(title)s (%(type)s). Open the link to approve or reject.")
-           % {"requester": ticket.requester.full_name, "title": ticket.title, "type": ticket.request_type.name_tr},
-           link)
+           {"number": ticket.number, "title": ticket.title, "requester": ticket.requester.full_name,
+            "type": localized(tr=ticket.request_type.name_tr, en=ticket.request_type.name_en)}, link)
 
 
 # --- approvals ------------------------------------------------------------------------------------
@@ -233,13 +252,11 @@ def decide(user, approval: Approval, approve: bool, note: str = "") -> Approval:
                 _start_clock(ticket)
         ticket.version += 1
         ticket.save()
+        emit("ticket.approval_decided", ticket, user, step=approval.step, approved=approve,
+             approver=approval.approver.full_name, on_behalf_of=deputy)
         if ticket.status in (S.OPEN, S.REJECTED):
             notify(_user_of(ticket.requester), "decision",
-                   (gettext_lazy("Approved: %(number)s") if approve else gettext_lazy("Rejected: %(number)s"))
-                   % {"number": ticket.number},
-                   (gettext_lazy("Your request “%(title)s” is approved and goes to the IT department.") if approve
-                    else gettext_lazy("Your request “%(title)s” is rejected: %(note)s"))
-                   % {"title": ticket.title, "note": approval.note},
+                   {"number": ticket.number, "title": ticket.title, "approved": approve, "note": approval.note},
                    ticket.get_absolute_url())
     return approval
 
@@ -263,6 +280,8 @@ def auto_assign(ticket: Ticket):
     for rule in rules:
         if rule.request_type_id and rule.request_type_id != ticket.request_type_id:
             continue
+        if rule.category and fold(rule.category) != fold(ticket.category):
+            continue
         if rule.requester_unit_id and ticket.requester_unit_id not in {
                 u.pk for u in rule.requester_unit.descendants(include_self=True)}:
             continue
@@ -283,8 +302,8 @@ def auto_assign(ticket: Ticket):
         if ticket.status == S.OPEN:
             ticket.status = S.ASSIGNED
         if ticket.pk and chosen.user_id:
-            notify(chosen.user, "assigned", gettext_lazy("Assigned to you: %(number)s") % {"number": ticket.number},
-                   ticket.title, ticket.get_absolute_url())
+            notify(chosen.user, "assigned", {"number": ticket.number, "title": ticket.title},
+                   ticket.get_absolute_url())
         ticket._auto_assigned_to = chosen
         return chosen
     return None
@@ -313,10 +332,14 @@ def approval_from_token(token: str) -> Approval:
 
 def _locked(ticket: Ticket, expected_version: int | None) -> Ticket:
     current = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    _check_version(current, expected_version)
+    return current
+
+
+def _check_version(current: Ticket, expected_version: int | None) -> None:
     if expected_version is not None and current.version != expected_version:
         raise Conflict(_("%(number)s was changed by someone else while you were working on it. Reload the page "
                          "to see the changes; nothing was overwritten.") % {"number": current.number})
-    return current
 
 
 def _move(user, ticket: Ticket, move: str, expected_version: int | None, action: str = "change") -> Ticket:
@@ -335,13 +358,16 @@ MOVE_LABELS = {
     "assign": _("assigned"), "start": _("started"), "wait_requester": _("put on hold for the requester"),
     "wait_vendor": _("put on hold for the vendor"), "resolve": _("resolved"), "close": _("closed"),
     "reopen": _("reopened"), "cancel": _("cancelled"), "phase": _("moved to another phase"),
+    "categorize": _("recategorized"),
 }
 
 
-def _save(user, ticket: Ticket) -> Ticket:
+def _save(user, ticket: Ticket, event: str | None = None, **data) -> Ticket:
     ticket.version += 1
     with audit.acting_for(user, getattr(ticket, "_principal", None)):
         ticket.save()
+    if event:
+        emit(event, ticket, user, **data)
     return ticket
 
 
@@ -359,10 +385,10 @@ def assign(user, ticket: Ticket, technician: Person, expected_version: int | Non
     if current.status == S.OPEN:
         current.status = S.ASSIGNED
     _mark_first_response(current)
-    _save(user, current)
+    _save(user, current, "ticket.assigned", technician=technician.full_name)
     if technician.user_id and technician.user_id != user.pk:
-        notify(technician.user, "assigned", gettext_lazy("Assigned to you: %(number)s") % {"number": current.number},
-               current.title, current.get_absolute_url())
+        notify(technician.user, "assigned", {"number": current.number, "title": current.title},
+               current.get_absolute_url())
     return current
 
 
@@ -374,7 +400,7 @@ def start(user, ticket: Ticket, expected_version: int | None = None) -> Ticket:
     _resume_clock(current)
     current.status = S.IN_PROGRESS
     _mark_first_response(current)
-    return _save(user, current)
+    return _save(user, current, "ticket.started")
 
 
 @transaction.atomic
@@ -384,7 +410,7 @@ def hold(user, ticket: Ticket, for_requester: bool, expected_version: int | None
     if for_requester:
         current.paused_since = timezone.now()  # waiting for the requester does not count
     _mark_first_response(current)
-    return _save(user, current)
+    return _save(user, current, "ticket.on_hold", waiting_for="requester" if for_requester else "vendor")
 
 
 def _resume_clock(ticket: Ticket) -> None:
@@ -407,10 +433,9 @@ def resolve(user, ticket: Ticket, resolution: str, expected_version: int | None 
     current.resolution = resolution.strip()
     current.resolved_at = timezone.now()
     _mark_first_response(current)
-    _save(user, current)
-    notify(_user_of(current.requester), "resolved", gettext_lazy("Resolved: %(number)s") % {"number": current.number},
-           gettext_lazy("“%(title)s”: %(resolution)s\n\nIf it is not solved you can reopen it; please rate the "
-                        "solution.") % {"title": current.title, "resolution": current.resolution},
+    _save(user, current, "ticket.resolved")
+    notify(_user_of(current.requester), "resolved",
+           {"number": current.number, "title": current.title, "resolution": current.resolution},
            current.get_absolute_url())
     return current
 
@@ -420,7 +445,7 @@ def close(user, ticket: Ticket, expected_version: int | None = None) -> Ticket:
     current = _move(user, ticket, "close", expected_version)
     current.status = S.CLOSED
     current.closed_at = timezone.now()
-    return _save(user, current)
+    return _save(user, current, "ticket.closed")
 
 
 @transaction.atomic
@@ -443,7 +468,7 @@ def reopen(user, ticket: Ticket, reason: str, expected_version: int | None = Non
     current.resolved_at = None
     current.closed_at = None
     current._principal = principal
-    _save(user, current)
+    _save(user, current, "ticket.reopened", reason=reason.strip())
     Comment.objects.create(ticket=current, author=user, body=reason.strip())
     return current
 
@@ -460,7 +485,7 @@ def cancel(user, ticket: Ticket, reason: str = "", expected_version: int | None 
     current.closed_at = timezone.now()
     current.approvals.filter(decision__in=[Approval.Decision.PENDING, Approval.Decision.WAITING]).update(
         decision=Approval.Decision.SKIPPED)
-    _save(user, current)
+    _save(user, current, "ticket.cancelled")
     if reason.strip():
         Comment.objects.create(ticket=current, author=user, body=reason.strip())
     return current
@@ -495,11 +520,13 @@ def add_comment(user, ticket: Ticket, body: str, internal: bool = False) -> Comm
     if internal and not staff_allowed:
         raise PermissionError(_("Only IT staff write internal comments."))
     comment = Comment.objects.create(ticket=ticket, author=user, body=body.strip(), is_internal=internal)
+    emit("ticket.commented", ticket, user, comment=comment.pk, internal=internal)
     if not internal:
         other = _user_of(ticket.assignee) if is_requester else _user_of(ticket.requester)
         if other is not None and other.pk != user.pk:
-            notify(other, "comment", gettext_lazy("New comment: %(number)s") % {"number": ticket.number},
-                   comment.body, ticket.get_absolute_url())
+            notify(other, "comment", {"number": ticket.number, "title": ticket.title, "comment": comment.body,
+                                      "author": person.full_name if person else user.get_username()},
+                   ticket.get_absolute_url())
     if staff_allowed and not is_requester and not internal and ticket.first_response_at is None:
         Ticket.objects.filter(pk=ticket.pk).update(first_response_at=timezone.now())
     return comment
@@ -532,6 +559,14 @@ def set_phase(user, ticket: Ticket, phase: str, expected_version: int | None = N
         _resume_clock(current)
         current.status = S.IN_PROGRESS
     _mark_first_response(current)
+    return _save(user, current, "ticket.phase_changed", phase=phase)
+
+
+@transaction.atomic
+def categorize(user, ticket: Ticket, category: str, expected_version: int | None = None) -> Ticket:
+    """IT staff put the ticket in the right category (the requester picked the type, not this)."""
+    current = _move(user, ticket, "categorize", expected_version)
+    current.category = category.strip()[:100]
     return _save(user, current)
 
 
@@ -551,11 +586,200 @@ def rate(user, ticket: Ticket, rating: int, comment: str = "") -> Ticket:
     current.rating = rating
     current.rating_comment = comment.strip()[:2000]
     current.rated_at = timezone.now()
-    return _save(user, current)
+    return _save(user, current, "ticket.rated", rating=rating)
+
+
+# --- merging, linking, escalation, bulk work -------------------------------------------------------
+
+def _lock_pair(a: Ticket, b: Ticket) -> tuple[Ticket, Ticket]:
+    """Lock two tickets in id order (two people merging crosswise never deadlock)."""
+    locked = {t.pk: t for t in Ticket.objects.select_for_update().filter(pk__in=[a.pk, b.pk]).order_by("pk")}
+    return locked[a.pk], locked[b.pk]
+
+
+def _find_ticket(user, reference, institution_id) -> Ticket:
+    """A ticket the user may see, by id or by its number (e.g. 2026-000123)."""
+    reference = str(reference or "").strip()
+    qs = Ticket.objects.visible_to(user, "view").filter(institution_id=institution_id)
+    found = qs.filter(number=reference).first() or (qs.filter(pk=int(reference)).first() if reference.isdigit()
+                                                      else None)
+    if found is None:
+        raise ValidationError({"target": [_("No ticket %(number)s that you may see.") % {"number": reference}]})
+    return found
+
+
+@transaction.atomic
+def merge(user, duplicate: Ticket, target: Ticket, expected_version: int | None = None) -> Ticket:
+    """Close ``duplicate`` as a duplicate of ``target``: the work continues on the target, which
+    gets the duplicate's description as an internal note and a link; the duplicate's requester is
+    told. Both must be in the IT queue and changeable by the user."""
+    if duplicate.pk == target.pk:
+        raise ValidationError({"target": [_("A ticket cannot be merged into itself.")]})
+    duplicate, target = _lock_pair(duplicate, target)
+    _check_version(duplicate, expected_version)
+    allowed, principal = authorize(user, "change", duplicate)
+    if not allowed or not authorize(user, "change", target)[0]:
+        raise PermissionError(_("You may not change both tickets."))
+    if duplicate.institution_id != target.institution_id:
+        raise ValidationError({"target": [_("Tickets of different institutions cannot be merged.")]})
+    for ticket in (duplicate, target):
+        if ticket.status not in Ticket.QUEUE_STATUSES:
+            raise ValidationError({"target": [_("%(number)s is %(status)s: only tickets in the IT queue are merged.")
+                                              % {"number": ticket.number, "status": ticket.get_status_display()}]})
+    now = timezone.now()
+    _resume_clock(duplicate)
+    duplicate.status = S.CLOSED
+    duplicate.merged_into = target
+    duplicate.resolution = _("Merged into %(number)s; the work continues there.") % {"number": target.number}
+    duplicate.resolved_at = duplicate.closed_at = now
+    duplicate._principal = principal
+    _save(user, duplicate, "ticket.merged", into=target.number)
+    TicketLink.objects.create(from_ticket=duplicate, to_ticket=target, kind=TicketLink.Kind.DUPLICATE, created_by=user)
+    Comment.objects.create(
+        ticket=target, author=user, is_internal=True,
+        body=_("Merged from %(number)s (%(requester)s): %(title)s\n\n%(description)s")
+        % {"number": duplicate.number, "requester": duplicate.requester.full_name, "title": duplicate.title,
+           "description": duplicate.description})
+    extra = [d for d in duplicate.related_devices.split() if d not in target.related_devices.split()]
+    if extra:
+        target.related_devices = " ".join([target.related_devices, *extra]).strip()[:300]
+    _save(user, target)
+    notify(_user_of(duplicate.requester), "resolved",
+           {"number": duplicate.number, "title": duplicate.title, "merged_into": target.number},
+           duplicate.get_absolute_url())
+    return duplicate
+
+
+@transaction.atomic
+def link(user, ticket: Ticket, other: Ticket) -> TicketLink:
+    """Mark two tickets as related (e.g. the same network outage); shown on both."""
+    if ticket.pk == other.pk:
+        raise ValidationError({"target": [_("A ticket cannot be linked to itself.")]})
+    if not authorize(user, "change", ticket)[0] or not Ticket.objects.visible_to(user, "view").filter(
+            pk=other.pk).exists():
+        raise PermissionError(_("You may not link these tickets."))
+    if TicketLink.objects.filter(Q(from_ticket=ticket, to_ticket=other) | Q(from_ticket=other, to_ticket=ticket)).exists():
+        raise ValidationError({"target": [_("These tickets are already linked.")]})
+    created = TicketLink.objects.create(from_ticket=ticket, to_ticket=other, created_by=user)
+    emit("ticket.linked", ticket, user, to=other.number)
+    return created
+
+
+@transaction.atomic
+def unlink(user, ticket: Ticket, link_id: int) -> None:
+    found = TicketLink.objects.filter(Q(from_ticket=ticket) | Q(to_ticket=ticket), pk=link_id,
+                                      kind=TicketLink.Kind.RELATED).first()
+    if found is None:
+        raise ValidationError(_("No such link."))
+    if not authorize(user, "change", ticket)[0]:
+        raise PermissionError(_("You may not change this ticket."))
+    found.delete()
+
+
+def links_of(user, ticket: Ticket) -> list[dict]:
+    """The ticket's links in both directions, with the other ticket if the user may see it."""
+    visible = Ticket.objects.visible_to(user, "view")
+    rows = []
+    for found in (TicketLink.objects.filter(Q(from_ticket=ticket) | Q(to_ticket=ticket))
+                  .select_related("from_ticket", "to_ticket").order_by("id")):
+        outgoing = found.from_ticket_id == ticket.pk
+        other = found.to_ticket if outgoing else found.from_ticket
+        if found.kind == TicketLink.Kind.DUPLICATE:
+            label = _("duplicate of") if outgoing else _("merged here")
+        else:
+            label = _("related")
+        rows.append({"link": found, "other": other, "label": label,
+                     "visible": visible.filter(pk=other.pk).exists()})
+    return rows
+
+
+@transaction.atomic
+def link_article(user, ticket: Ticket, article_id, remove: bool = False) -> None:
+    """Record which knowledge-base article helped with (or explains) a ticket."""
+    if not authorize(user, "change", ticket)[0]:
+        raise PermissionError(_("You may not change this ticket."))
+    article = articles_for(user).filter(pk=int(article_id) if str(article_id or "").isdigit() else 0).first()
+    if article is None:
+        raise ValidationError({"article": [_("Choose an article.")]})
+    if remove:
+        ticket.articles.remove(article)
+    else:
+        ticket.articles.add(article)
+
+
+def escalate(ticket: Ticket) -> bool:
+    """The service's action on a breached ticket (the worker calls it inside its transaction):
+    hand it to the chief or a named person, or put it back in the queue. Says whether it changed
+    the ticket."""
+    from bilge.servicedesk.models import BreachAction
+
+    service = ticket.service
+    action = service.breach_action
+    if action == BreachAction.NOTIFY:
+        return False
+    current = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if current.status not in Ticket.QUEUE_STATUSES or current.status == S.WAITING_REQUESTER:
+        return False
+    target = {BreachAction.CHIEF: service.chief, BreachAction.PERSON: service.escalation_person}.get(action)
+    if action == BreachAction.QUEUE:
+        if current.assignee_id is None:
+            return False
+        current.assignee = None
+        current.status = S.OPEN
+    elif target is None or target.is_archived or target.pk == current.assignee_id:
+        return False
+    else:
+        current.assignee = target
+        if current.status == S.OPEN:
+            current.status = S.ASSIGNED
+    current.version += 1
+    current.save()
+    emit("ticket.escalated", current, None, action=action, technician=target.full_name if target else "")
+    if target is not None and target.user_id:
+        notify(target.user, "assigned", {"number": current.number, "title": current.title, "escalated": True},
+               current.get_absolute_url())
+    return True
+
+
+class BulkError(ValidationError):
+    """Some tickets of a bulk action could not be changed; none was (``failures`` says why)."""
+
+    def __init__(self, failures: list[tuple[str, str]]):
+        self.failures = failures
+        super().__init__([f"{number}: {reason}" for number, reason in failures])
+
+
+BULK_MOVES = ("assign", "start", "wait_vendor", "resolve", "close", "comment", "merge")
+
+
+@transaction.atomic
+def bulk(user, ticket_ids, move: str, data) -> int:
+    """Apply one move to many tickets at once — all of them or none: if any ticket refuses, nothing
+    is changed and every refusal is reported with its ticket number."""
+    if move not in BULK_MOVES:
+        raise ValidationError(_("This action cannot be applied to many tickets."))
+    ids = sorted({int(i) for i in ticket_ids if str(i).isdigit()})
+    if not ids:
+        raise ValidationError(_("Select at least one ticket."))
+    if len(ids) > 500:
+        raise ValidationError(_("At most 500 tickets at once."))
+    tickets = list(Ticket.objects.visible_to(user, "view").filter(pk__in=ids).order_by("pk"))
+    failures = [(str(pk), _("not found or not visible to you")) for pk in sorted(set(ids) - {t.pk for t in tickets})]
+    for ticket in tickets:
+        try:
+            with transaction.atomic():
+                perform(user, ticket, move, data)
+        except (ValidationError, PermissionError, Conflict) as exc:
+            reason = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            failures.append((ticket.number, reason))
+    if failures:
+        transaction.set_rollback(True)
+        raise BulkError(failures)
+    return len(tickets)
 
 
 MOVES = ("assign", "start", "wait_requester", "wait_vendor", "resolve", "close", "reopen", "cancel", "comment",
-         "worklog", "phase", "rate")
+         "worklog", "phase", "categorize", "rate", "merge", "link", "unlink", "link_article", "unlink_article")
 
 
 def perform(user, ticket: Ticket, move: str, data, version: int | None = None):
@@ -593,8 +817,18 @@ def perform(user, ticket: Ticket, move: str, data, version: int | None = None):
         return log_work(user, ticket, number("minutes"), text("note"))
     if move == "phase":
         return set_phase(user, ticket, text("phase"), version)
+    if move == "categorize":
+        return categorize(user, ticket, text("category"), version)
     if move == "rate":
         return rate(user, ticket, number("rating"), text("comment"))
+    if move == "merge":
+        return merge(user, ticket, _find_ticket(user, data.get("target"), ticket.institution_id), version)
+    if move == "link":
+        return link(user, ticket, _find_ticket(user, data.get("target"), ticket.institution_id))
+    if move == "unlink":
+        return unlink(user, ticket, number("link"))
+    if move in ("link_article", "unlink_article"):
+        return link_article(user, ticket, data.get("article"), remove=move == "unlink_article")
     raise ValidationError(_("Unknown action."))
 
 
@@ -612,6 +846,29 @@ def unit_tickets_for_manager(user, person, limit: int = 100):
         return Ticket.objects.none()
     return (Ticket.objects.visible_to(user, "view").filter(requester_unit__in=person.managed_units.all())
             .exclude(requester=person).select_related("requester", "service").order_by("-id")[:limit])
+
+
+def queue_overview(user, now=None) -> list[dict]:
+    """Per IT service the user may see: tickets in the queue, unassigned ones, breached ones and
+    those past 75 % (warned), and the user's own open work there — one grouped query."""
+    from django.db.models import Count, Q
+
+    from bilge.servicedesk.models import Service
+
+    person = person_of(user)
+    mine = Q(assignee=person) if person is not None else Q(pk__in=[])
+    counts = {row["service"]: row for row in (
+        Ticket.objects.visible_to(user, "view").filter(status__in=Ticket.QUEUE_STATUSES).values("service")
+        .annotate(total=Count("id"), unassigned=Count("id", filter=Q(assignee__isnull=True)),
+                  breached=Count("id", filter=Q(sla_breached_at__isnull=False)),
+                  warned=Count("id", filter=Q(sla_warned_at__isnull=False, sla_breached_at__isnull=True)),
+                  mine=Count("id", filter=mine)).order_by())}
+    rows = []
+    for service in Service.objects.visible_to(user, "view").filter(archived_at__isnull=True).order_by("name"):
+        found = counts.get(service.pk, {})
+        rows.append({"service": service, **{key: found.get(key, 0)
+                                             for key in ("total", "unassigned", "breached", "warned", "mine")}})
+    return rows
 
 
 # --- knowledge base ----------------------------------------------------------------------------------
@@ -635,8 +892,6 @@ def articles_for(user):
 
 def suggest_articles(user, request_type=None, words: str = "", limit: int = 5):
     """Articles to read before filing a request: those linked to the type, then by the words typed."""
-    from bilge.core.turkish import fold
-
     qs = articles_for(user)
     linked = list(qs.filter(request_types=request_type)[:limit]) if request_type is not None else []
     found = []
@@ -656,6 +911,20 @@ def save_article(user, article, form_save) -> object:
                                       body=previous.body, saved_by=user)
         article.version = previous.version + 1
     return form_save()
+
+
+@transaction.atomic
+def attach_to_article(user, article, files) -> list[str]:
+    """Add files (screenshots, guides) to an article; the same checks as for tickets."""
+    from bilge.servicedesk import attachments
+
+    if not authorize(user, "change", article)[0]:
+        raise PermissionError(_("You may not change this article."))
+    files = list(files or [])
+    if not files:
+        raise ValidationError({"attachments": [_("Choose a file.")]})
+    attachments.check_files(files)
+    return attachments.store(article, files, user)
 
 
 # --- the duty catalog ----------------------------------------------------------------------------------

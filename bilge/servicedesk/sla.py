@@ -53,13 +53,13 @@ def check(now: datetime.datetime | None = None) -> dict:
     from django.db import transaction
     from django.db.models import Q
     from django.utils import timezone
-    from django.utils.translation import gettext_lazy as _
 
     from bilge.core.calendar import BusinessCalendar
+    from bilge.core.events import emit
     from bilge.core.notify import notify
 
     now = now or timezone.now()
-    counts = {"warned": 0, "breached": 0}
+    counts = {"warned": 0, "breached": 0, "escalated": 0}
     candidates = (Ticket.objects.filter(status__in=Ticket.QUEUE_STATUSES, due_resolution_at__isnull=False,
                                         sla_started_at__isnull=False)
                   .exclude(status=Ticket.Status.WAITING_REQUESTER)
@@ -77,16 +77,19 @@ def check(now: datetime.datetime | None = None) -> dict:
         with transaction.atomic():
             if breached and ticket.sla_breached_at is None:
                 Ticket.objects.filter(pk=ticket.pk).update(sla_breached_at=now, sla_warned_at=ticket.sla_warned_at or now)
-                notify([chief, technician], "sla_breach", _("SLA breached: %(number)s") % {"number": ticket.number},
-                       _("%(number)s “%(title)s” was due %(due)s and is not resolved.")
-                       % {"number": ticket.number, "title": ticket.title, "due": _local(ticket.due_resolution_at)},
+                emit("ticket.sla_breached", ticket, None, due=ticket.due_resolution_at.isoformat())
+                from bilge.servicedesk.services import escalate
+
+                counts["escalated"] += escalate(ticket)
+                notify([chief, technician], "sla_breach",
+                       {"number": ticket.number, "title": ticket.title, "due": ticket.due_resolution_at},
                        ticket.get_absolute_url())
                 counts["breached"] += 1
             elif warn and ticket.sla_warned_at is None:
                 Ticket.objects.filter(pk=ticket.pk).update(sla_warned_at=now)
-                notify([chief, technician], "sla_warning", _("75%% of the time used: %(number)s") % {"number": ticket.number},
-                       _("%(number)s “%(title)s” is due %(due)s.")
-                       % {"number": ticket.number, "title": ticket.title, "due": _local(ticket.due_resolution_at)},
+                emit("ticket.sla_warning", ticket, None, due=ticket.due_resolution_at.isoformat())
+                notify([chief, technician], "sla_warning",
+                       {"number": ticket.number, "title": ticket.title, "due": ticket.due_resolution_at},
                        ticket.get_absolute_url())
                 counts["warned"] += 1
     return counts

@@ -38,6 +38,7 @@ ticket_table = Table(
         Column("created_at", _("opened"), sort=("created_at",)),
         Column("due_resolution_at", _("resolution due"), sort=("due_resolution_at",)),
         Column("request_type", _("request type"), accessor="request_type.name", default=False),
+        Column("category", _("category"), sort=("category",), default=False),
         Column("channel", _("channel"), sort=("channel",), default=False),
     ],
     default_sort=("-id",),

@@ -9,6 +9,8 @@ MENU = [
     (_("Service desk"), "servicedesk", [
         (_("New request"), "servicedesk:new_request"),
         (_("My requests and approvals"), "servicedesk:my_requests"),
+        (_("Queues"), "servicedesk:queues"),
+        (_("My work"), "servicedesk:my_work"),
         (_("Tickets"), "servicedesk:ticket_list"),
         (_("Knowledge base"), "servicedesk:article_list"),
         (_("IT services"), "servicedesk:service_list"),
@@ -32,6 +34,14 @@ MENU = [
         (_("Role assignments"), "core:roleassignment_list"),
         (_("Locked accounts"), "core:locked_accounts"),
         (_("Business calendars"), "core:workingcalendar_list"),
+        (_("Notification templates"), "core:notificationtemplate_list"),
+    ]),
+    (_("Integrations"), "integrations", [
+        (_("Webhooks"), "integrations:webhook_list"),
+        (_("Webhook deliveries"), "integrations:webhookdelivery_list"),
+    ]),
+    (_("Reports"), "reports", [
+        (_("Service desk reports"), "servicedesk:reports"),
     ]),
     (_("Audit"), "audit", [
         (_("Audit trail"), "core:auditentry_list"),

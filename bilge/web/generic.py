@@ -41,6 +41,11 @@ class ModelUI:
     detail_fields: tuple[str, ...] = ()   # fields shown on the generic detail page
     archivable = True
     icon = ""
+    # Actions on many selected rows: [(key, label)]; the list posts them to ``bulk_url``, and
+    # ``bulk_template`` holds the fields the actions need (e.g. a technician to assign).
+    bulk_actions: tuple = ()
+    bulk_url_name = ""
+    bulk_template = ""
 
     # --- names -------------------------------------------------------------------------------
     @classmethod
@@ -70,6 +75,11 @@ class ModelUI:
     @classmethod
     def detail_context(cls, request, obj) -> dict:
         return {}
+
+    @classmethod
+    def bulk_context(cls, request) -> dict:
+        """What the bulk-action bar needs (its URL and the choices of its fields)."""
+        return {"bulk_url": reverse(cls.bulk_url_name), "bulk_template": cls.bulk_template}
 
     @classmethod
     def save_form(cls, request, form, creating: bool):
@@ -162,7 +172,11 @@ class ObjectListView(UIView):
             chosen=[c.name for c in columns], sort=sort, query=query.urlencode(),
             sort_query=sort_query.urlencode(), per_page=per_page, page_sizes=PAGE_SIZES,
             total=paginator.count,
+            bulk_actions=ui.bulk_actions if ui.bulk_actions and has_module_perm(request.user, ui.module(), "change")
+            else (),
         )
+        if context["bulk_actions"]:
+            context.update(ui.bulk_context(request))
         template = "web/_list_results.html" if request.htmx and not request.htmx.boosted else "web/object_list.html"
         return render(request, template, context)
 

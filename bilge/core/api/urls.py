@@ -17,3 +17,9 @@ ROUTES += [
     ("calendars", views.WorkingCalendarViewSet),
     ("calendar-days", views.CalendarDayViewSet),
 ]
+
+from bilge.core.api.notifications import NotificationPreferenceViewSet  # noqa: E402
+
+ROUTES += [
+    ("notification-preferences", NotificationPreferenceViewSet),
+]

@@ -13,3 +13,7 @@ __all__ = [
 from bilge.core.models.calendar import CalendarDay, WorkingCalendar  # noqa: E402
 
 __all__ += ["CalendarDay", "WorkingCalendar"]
+
+from bilge.core.models.notification_settings import NotificationPreference, NotificationTemplate  # noqa: E402
+
+__all__ += ["NotificationPreference", "NotificationTemplate"]

@@ -13,7 +13,7 @@ class Notification(models.Model):
         PENDING = "pending", _("to be sent")
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed, will retry")
-        SKIPPED = "skipped", _("no e-mail address")
+        SKIPPED = "skipped", _("not e-mailed (no address, or turned off)")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
                                   verbose_name=_("recipient"))

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 PUBLIC = {"login", "health", "set_language", "javascript-catalog", "api-token"}
 # Open to every signed-in user, whatever their roles (their own account, the API description).
 ANY_USER = {"home", "logout", "two_factor", "two_factor_setup", "password_change", "notifications", "api-root", "api-schema",
-            "api-docs"}
+            "api-docs", "notification_preferences", "notificationpreference-me"}
 
 
 def _walk(patterns, prefix="", namespace=None):

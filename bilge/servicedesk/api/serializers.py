@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from bilge.api.serializers import BilgeModelSerializer
+from bilge.api.serializers import BilgeModelSerializer, id_field
 from bilge.servicedesk.models import (
     Approval,
     Article,
@@ -17,14 +17,16 @@ from bilge.servicedesk.models import (
 class ServiceSerializer(BilgeModelSerializer):
     class Meta:
         model = Service
-        fields = ["id", "institution", "unit", "code", "name", "chief", "email", "archived_at"]
+        fields = ["id", "institution", "unit", "code", "name", "chief", "email", "breach_action", "escalation_person",
+                  "archived_at"]
         read_only_fields = ["archived_at"]
 
 
 class RequestTypeSerializer(BilgeModelSerializer):
     class Meta:
         model = RequestType
-        fields = ["id", "service", "code", "name_tr", "name_en", "help_tr", "help_en", "kind", "keywords", "form",
+        fields = ["id", "service", "code", "name_tr", "name_en", "help_tr", "help_en", "kind", "category", "keywords",
+                  "form",
                   "approval_chain", "phases", "duties", "default_impact", "default_urgency", "sla",
                   "requires_legal_basis",
                   "archived_at"]
@@ -54,10 +56,10 @@ class TicketSerializer(serializers.ModelSerializer):
     class Meta:
         model = Ticket
         fields = ["id", "number", "institution", "requester", "requester_unit", "created_by", "channel",
-                  "request_type", "service", "impact", "urgency", "priority", "status", "assignee", "title",
+                  "request_type", "category", "service", "impact", "urgency", "priority", "status", "assignee", "title",
                   "description", "form_data", "phase", "related_devices", "resolution", "due_response_at",
                   "due_resolution_at", "first_response_at", "resolved_at", "closed_at", "rating", "rating_comment",
-                  "rated_at", "version", "created_at", "updated_at"]
+                  "rated_at", "merged_into", "version", "created_at", "updated_at"]
         read_only_fields = fields
 
 
@@ -75,7 +77,9 @@ class TicketCreateSerializer(serializers.Serializer):
 
 class TicketActionSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=["assign", "start", "wait_requester", "wait_vendor", "resolve", "close",
-                                              "reopen", "cancel", "comment", "worklog", "phase", "rate"])
+                                              "reopen", "cancel", "comment", "worklog", "phase", "categorize",
+                                              "rate", "merge",
+                                              "link", "unlink", "link_article", "unlink_article"])
     version = serializers.IntegerField(required=False, help_text=_("The version you read; a stale one is refused."))
     assignee = serializers.IntegerField(required=False)
     resolution = serializers.CharField(required=False, allow_blank=True, default="")
@@ -87,6 +91,22 @@ class TicketActionSerializer(serializers.Serializer):
     phase = serializers.CharField(required=False, allow_blank=True, default="")
     rating = serializers.IntegerField(required=False, min_value=1, max_value=5)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
+    target = serializers.CharField(required=False, allow_blank=True, default="", max_length=20,
+                                   help_text=_("merge / link: the other ticket's number (or id)."))
+    category = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
+    link = id_field(required=False, help_text=_("unlink: the link's id."))
+    article = id_field(required=False, help_text=_("link_article / unlink_article: the article's id."))
+
+
+class TicketBulkSerializer(serializers.Serializer):
+    ids = serializers.ListField(child=id_field(), min_length=1, max_length=500)
+    action = serializers.ChoiceField(choices=["assign", "start", "wait_vendor", "resolve", "close", "comment",
+                                              "merge"])
+    assignee = id_field(required=False)
+    resolution = serializers.CharField(required=False, allow_blank=True, default="")
+    body = serializers.CharField(required=False, allow_blank=True, default="")
+    internal = serializers.BooleanField(required=False, default=False)
+    target = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)
 
 
 class DecisionSerializer(serializers.Serializer):
@@ -97,8 +117,8 @@ class DecisionSerializer(serializers.Serializer):
 class AssignmentRuleSerializer(BilgeModelSerializer):
     class Meta:
         model = AssignmentRule
-        fields = ["id", "service", "order", "name", "request_type", "requester_unit", "strategy", "members",
-                  "last_assigned", "archived_at"]
+        fields = ["id", "service", "order", "name", "request_type", "category", "requester_unit", "strategy",
+                  "members", "last_assigned", "archived_at"]
         read_only_fields = ["last_assigned", "archived_at"]
 
 

@@ -81,6 +81,24 @@ class TicketViewSet(ReadOnlyModelViewSet):
         return Response(s.TicketSerializer(ticket).data)
 
 
+    @extend_schema(request=s.TicketBulkSerializer, responses={200: None})
+    @action(detail=False, methods=["post"], url_path="bulk", required_action="change")
+    def bulk(self, request):
+        """One action on many tickets: all of them or none; a refusal names each ticket and why."""
+        data = s.TicketBulkSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        try:
+            count = services.bulk(request.user, v["ids"], v["action"], v)
+        except services.BulkError as exc:
+            return Response({"non_field_errors": exc.messages,
+                             "failures": [{"ticket": number, "reason": reason} for number, reason in exc.failures]},
+                            status=status.HTTP_400_BAD_REQUEST)
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from exc
+        return Response({"changed": count})
+
+
 class ApprovalViewSet(ReadOnlyModelViewSet):
     queryset = Approval.objects.all()
     serializer_class = s.ApprovalSerializer

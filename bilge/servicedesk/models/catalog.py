@@ -23,6 +23,13 @@ APPROVER_KINDS = {
 }
 
 
+class BreachAction(models.TextChoices):
+    NOTIFY = "notify", _("only notify")
+    CHIEF = "chief", _("hand to the chief")
+    PERSON = "person", _("hand to a named person")
+    QUEUE = "queue", _("back to the queue (unassign)")
+
+
 class Service(ArchivableModel):
     """An IT service of the department and its queue (e.g. "EBYS Destek", "Donanım ve Teknik Destek")."""
 
@@ -36,6 +43,14 @@ class Service(ArchivableModel):
                               related_name="+", verbose_name=_("chief"),
                               help_text=_("Receives the SLA warnings of this queue."))
     email = models.EmailField(_("e-mail"), blank=True)
+    breach_action = models.CharField(
+        _("when the resolution time is breached"), max_length=12, choices=BreachAction.choices,
+        default=BreachAction.NOTIFY,
+        help_text=_("Besides telling the chief: optionally hand the ticket to the chief or to a named person, or "
+                    "put it back in the queue."))
+    escalation_person = models.ForeignKey(
+        "core.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("escalate to"), help_text=_("Receives breached tickets when the action is \"hand to a person\"."))
 
     permission_module = "servicedesk"
     search_fields = ("name", "code")
@@ -59,6 +74,12 @@ class Service(ArchivableModel):
             raise ValidationError({"unit": _("A service is worked by an IT unit.")})
         if self.unit_id and self.institution_id and self.unit.institution_id != self.institution_id:
             raise ValidationError({"unit": _("The unit belongs to another institution.")})
+        if self.breach_action == BreachAction.PERSON and not self.escalation_person_id:
+            raise ValidationError({"escalation_person": _("Choose who receives breached tickets.")})
+        if self.breach_action == BreachAction.CHIEF and not self.chief_id:
+            raise ValidationError({"chief": _("The service has no chief to hand breached tickets to.")})
+        if self.escalation_person_id and (not self.escalation_person.unit.is_it or self.escalation_person.is_archived):
+            raise ValidationError({"escalation_person": _("Tickets are assigned to current IT staff.")})
 
 
 class RequestType(ArchivableModel):
@@ -84,6 +105,9 @@ class RequestType(ArchivableModel):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.REQUEST)
     keywords = models.CharField(_("keywords"), max_length=500, blank=True,
                                 help_text=_("Words people type when they look for this request."))
+    category = models.CharField(_("category"), max_length=100, blank=True,
+                                help_text=_("The ticket's category to start with (e.g. Printer, Network, EBYS); IT "
+                                            "staff may change it on the ticket. Assignment rules and reports use it."))
     form = models.JSONField(_("form"), default=list, blank=True,
                             help_text=_("The fields of the request form, as data."))
     approval_chain = models.JSONField(_("approval chain"), default=list, blank=True,

@@ -25,6 +25,8 @@ class AssignmentRule(ArchivableModel):
     requester_unit = models.ForeignKey("core.Unit", on_delete=models.PROTECT, null=True, blank=True,
                                        related_name="+", verbose_name=_("requester's unit"),
                                        help_text=_("Matches this unit and the units below it; empty: every unit."))
+    category = models.CharField(_("category"), max_length=100, blank=True,
+                                help_text=_("Matches tickets of this category (letter case ignored); empty: any."))
     strategy = models.CharField(_("strategy"), max_length=20, choices=Strategy.choices,
                                 default=Strategy.LEAST_LOADED)
     members = models.ManyToManyField("core.Person", related_name="+", verbose_name=_("technicians"))

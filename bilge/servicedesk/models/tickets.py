@@ -72,6 +72,7 @@ class Ticket(BaseModel):
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.PORTAL)
     request_type = models.ForeignKey("servicedesk.RequestType", on_delete=models.PROTECT, related_name="tickets",
                                      verbose_name=_("request type"))
+    category = models.CharField(_("category"), max_length=100, blank=True)
     service = models.ForeignKey("servicedesk.Service", on_delete=models.PROTECT, related_name="tickets",
                                 verbose_name=_("IT service"))
     service_unit = models.ForeignKey("core.Unit", on_delete=models.PROTECT, related_name="+",
@@ -109,6 +110,10 @@ class Ticket(BaseModel):
                                               choices=[(n, str(n)) for n in range(1, 6)])
     rating_comment = models.TextField(_("satisfaction comment"), blank=True)
     rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged",
+                                    verbose_name=_("merged into"), editable=False)
+    articles = models.ManyToManyField("servicedesk.Article", blank=True, related_name="tickets",
+                                      verbose_name=_("knowledge-base articles"))
     version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = TicketQuerySet.as_manager()
@@ -249,3 +254,39 @@ class WorkLog(BaseModel):
 
     def get_absolute_url(self):
         return self.ticket.get_absolute_url()
+
+
+class TicketLink(BaseModel):
+    """Two tickets that belong together: related (same cause, same event), or one a duplicate of
+    the other (written by a merge). A link is shown on both tickets."""
+
+    class Kind(models.TextChoices):
+        RELATED = "related", _("related")
+        DUPLICATE = "duplicate", _("duplicate of")
+
+    from_ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_out",
+                                    verbose_name=_("ticket"))
+    to_ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_in",
+                                  verbose_name=_("linked ticket"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.RELATED)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("linked by"))
+
+    permission_module = "servicedesk"
+    scope_paths = {"institution": "from_ticket__institution", "unit": "from_ticket__requester_unit",
+                   "owner": "from_ticket__requester", "service": "from_ticket__service_unit"}
+
+    class Meta:
+        verbose_name = _("ticket link")
+        verbose_name_plural = _("ticket links")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["from_ticket", "to_ticket"], name="ticket_link_unique"),
+            models.CheckConstraint(condition=~Q(from_ticket=models.F("to_ticket")), name="ticket_link_not_self"),
+        ]
+
+    def __str__(self):
+        return f"{self.from_ticket_id} → {self.to_ticket_id} ({self.kind})"
+
+    def get_absolute_url(self):
+        return self.from_ticket.get_absolute_url()

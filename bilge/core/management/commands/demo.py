@@ -28,6 +28,13 @@ class Command(BaseCommand):
             catalog = load_catalog(result.institution.slug)
             self.stdout.write("Service desk catalog: " + (f"created {catalog.created}" if catalog.changed
                                                           else "already present"))
+            from bilge.core.demo import demo_tickets
+
+            tickets = demo_tickets(result.institution, options["scale"], progress=self.stdout.write)
+            self.stdout.write(f"Service desk tickets: {tickets.tickets:,} " + (
+                f"created in {tickets.seconds:.0f} s ({tickets.method}; {tickets.open:,} in the queues, "
+                f"{tickets.approvals:,} approvals, {tickets.comments:,} comments, {tickets.work_logs:,} work logs)"
+                if tickets.created else "already present"))
         if options["users"]:
             path = settings.DATA_DIR / "demo-password.txt"
             if not path.exists():

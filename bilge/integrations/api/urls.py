@@ -1,0 +1,6 @@
+from bilge.integrations.api import views
+
+ROUTES = [
+    ("webhooks", views.WebhookViewSet),
+    ("webhook-deliveries", views.WebhookDeliveryViewSet),
+]
