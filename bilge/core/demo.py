@@ -192,5 +192,17 @@ def demo_tickets(institution, scale: str = "small", progress=None):
     from bilge.servicedesk.demo import generate_tickets
 
     config = SCALES[scale]
-    return generate_tickets(institution, config["tickets"], years=config["ticket_years"],
-                            recent_boost=config["recent_boost"], progress=progress)
+    result = generate_tickets(institution, config["tickets"], years=config["ticket_years"],
+                              recent_boost=config["recent_boost"], progress=progress)
+    from django.db import connection
+
+    if result.created and result.tickets > 100_000 and connection.vendor == "postgresql" \
+            and not connection.in_atomic_block:
+        # Rows written by COPY carry no visibility information yet: the first readers would set it
+        # page by page (slow queries, index-only scans impossible). VACUUM does it once, now.
+        if progress:
+            progress("  vacuuming the service-desk tables")
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE) servicedesk_ticket, servicedesk_approval, servicedesk_comment, "
+                           "servicedesk_worklog")
+    return result

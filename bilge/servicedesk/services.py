@@ -140,7 +140,7 @@ def create_ticket(user, *, requester: Person, request_type: RequestType, title: 
         phase=(request_type.phases[0]["key"] if request_type.phases else ""),
         institution=requester.institution, requester=requester, requester_unit=requester.unit, created_by=user,
         channel=channel, request_type=request_type, category=request_type.category, service=request_type.service,
-        service_unit=request_type.service.unit, impact=impact, urgency=urgency,
+        service_unit_id=request_type.service.unit_id, impact=impact, urgency=urgency,
         priority=priority_for(impact, urgency), title=title.strip()[:200], description=description.strip(),
         form_data=cleaned, form_schema=request_type.form, related_devices=related_devices.strip()[:300],
     )
@@ -148,28 +148,31 @@ def create_ticket(user, *, requester: Person, request_type: RequestType, title: 
     if not allowed:
         raise PermissionError(_("You may not record a request for this person."))
     steps = [(step, _approver_for(step, requester)) for step in request_type.approval_chain]
-    ticket.number = next_number(timezone.localdate().year)
     ticket.status = S.AWAITING_APPROVAL if steps else S.OPEN
-    if not steps:
-        _start_clock(ticket)
-    with audit.acting_for(user, principal):
-        ticket.save()
-        chosen = getattr(ticket, "_auto_assigned_to", None)
-        if chosen is not None and chosen.user_id:
-            notify(chosen.user, "assigned", {"number": ticket.number, "title": ticket.title},
-                   ticket.get_absolute_url())
-        for index, (step, approver) in enumerate(steps, start=1):
-            approval = Approval.objects.create(
-                ticket=ticket, step=index, label=step.get("label", ""), approver=approver,
-                decision=Approval.Decision.PENDING if index == 1 else Approval.Decision.WAITING)
-            if index == 1:
-                _ask_for_approval(approval)
-        # Files are written last, when everything else is known to be valid.
-        attachments.store(ticket, files, user)
-        emit("ticket.created", ticket, user)
-        notify(_user_of(requester), "created",
-               {"number": ticket.number, "title": ticket.title, "awaiting_approval": bool(steps),
-                "type": localized(tr=request_type.name_tr, en=request_type.name_en)}, ticket.get_absolute_url())
+    # Everything that only reads comes first. The year's counter and the audit chain are locked
+    # from their first write until commit, for every creation at once: both are taken at the end.
+    with audit.batched():
+        if not steps:
+            _start_clock(ticket)
+        with audit.acting_for(user, principal):
+            ticket.number = next_number(timezone.localdate().year)
+            ticket.save()
+            chosen = getattr(ticket, "_auto_assigned_to", None)
+            if chosen is not None and chosen.user_id:
+                notify(chosen.user, "assigned", {"number": ticket.number, "title": ticket.title},
+                       ticket.get_absolute_url())
+            for index, (step, approver) in enumerate(steps, start=1):
+                approval = Approval.objects.create(
+                    ticket=ticket, step=index, label=step.get("label", ""), approver=approver,
+                    decision=Approval.Decision.PENDING if index == 1 else Approval.Decision.WAITING)
+                if index == 1:
+                    _ask_for_approval(approval)
+            # Files are written last, when everything else is known to be valid.
+            attachments.store(ticket, files, user)
+            emit("ticket.created", ticket, user)
+            notify(_user_of(requester), "created",
+                   {"number": ticket.number, "title": ticket.title, "awaiting_approval": bool(steps),
+                    "type": localized(tr=request_type.name_tr, en=request_type.name_en)}, ticket.get_absolute_url())
     return ticket
 
 

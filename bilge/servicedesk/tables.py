@@ -43,6 +43,11 @@ ticket_table = Table(
     ],
     default_sort=("-id",),
     select_related=("requester", "requester_unit", "service", "assignee", "request_type"),
+    defer=("search_text", "description", "form_data", "form_schema", "resolution", "rating_comment",
+           "requester__search_text", "assignee__search_text", "requester_unit__search_text",
+           "service__search_text", "request_type__search_text", "request_type__form",
+           "request_type__approval_chain", "request_type__phases", "request_type__sla", "request_type__help_tr",
+           "request_type__help_en", "request_type__keywords"),
 )
 
 assignmentrule_table = Table(

@@ -64,6 +64,7 @@ class TicketUI(ModelUI):
                     ("merge", _lazy("Merge into (duplicates)")))
     bulk_url_name = "servicedesk:ticket_bulk"
     bulk_template = "servicedesk/_bulk_fields.html"
+    count_limit = 10_000
 
     @classmethod
     def bulk_context(cls, request):
@@ -73,7 +74,8 @@ class TicketUI(ModelUI):
         from bilge.core.models import Person
 
         technicians = (Person.objects.current().filter(unit_id__in=units)
-                       .order_by("last_name", "first_name")[:300] if units else [])
+                       .order_by("last_name", "first_name").only("id", "first_name", "last_name")[:300]
+                       if units else [])
         return {**super().bulk_context(request), "technicians": technicians}
 
     @classmethod

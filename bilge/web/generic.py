@@ -15,6 +15,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -46,6 +47,9 @@ class ModelUI:
     bulk_actions: tuple = ()
     bulk_url_name = ""
     bulk_template = ""
+    # Lists that can hold millions of rows count at most this many (the page says "more than …"):
+    # counting every match of a common word would cost more than the page itself. None: exact.
+    count_limit: int | None = None
 
     # --- names -------------------------------------------------------------------------------
     @classmethod
@@ -138,6 +142,21 @@ class UIView(View):
         }
 
 
+class CappedPaginator(Paginator):
+    """A paginator that stops counting at ``limit`` rows (``capped`` tells whether there are more)."""
+
+    def __init__(self, object_list, per_page, limit: int, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.limit = limit
+        self.capped = False
+
+    @cached_property
+    def count(self):
+        found = self.object_list[:self.limit + 1].count()
+        self.capped = found > self.limit
+        return min(found, self.limit)
+
+
 class ObjectListView(UIView):
     def get(self, request):
         ui = self.ui
@@ -154,13 +173,16 @@ class ObjectListView(UIView):
             else:
                 qs = filterset.qs
         table = ui.table
+        if table.defer:
+            qs = qs.defer(*table.defer)
         columns = self._columns(request, table)
         sort = request.GET.get("sort") or ""
         qs = self._sort(qs, table, sort)
         if export in ("xlsx", "csv"):
             return self._export(request, qs, columns, export)
         per_page = self._per_page(request)
-        paginator = Paginator(qs, per_page)
+        paginator = (CappedPaginator(qs, per_page, ui.count_limit) if ui.count_limit
+                     else Paginator(qs, per_page))
         page = paginator.get_page(request.GET.get("page"))
         rows = [(obj, [col.render(obj) for col in columns]) for obj in page.object_list]
         query = request.GET.copy()
@@ -171,7 +193,7 @@ class ObjectListView(UIView):
             filterset=filterset, page=page, rows=rows, columns=columns, all_columns=table.columns,
             chosen=[c.name for c in columns], sort=sort, query=query.urlencode(),
             sort_query=sort_query.urlencode(), per_page=per_page, page_sizes=PAGE_SIZES,
-            total=paginator.count,
+            total=paginator.count, total_capped=getattr(paginator, "capped", False),
             bulk_actions=ui.bulk_actions if ui.bulk_actions and has_module_perm(request.user, ui.module(), "change")
             else (),
         )

@@ -70,6 +70,9 @@ class Table:
     columns: list[Column]
     default_sort: tuple[str, ...] = ()
     select_related: tuple[str, ...] = ()
+    # Fields the list and its export never show (long texts, JSON): not loaded, so a page of
+    # 50 rows does not read and copy kilobytes per row.
+    defer: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict)
 
     def by_name(self) -> dict[str, Column]:

@@ -175,3 +175,38 @@ def test_before_image_is_the_stored_row_for_an_instance_built_by_hand(org):
     stale._state.adding = False
     stale.save()
     assert entries_for(person)[-1].changes["title"] == ["", "Şef"]
+
+
+def test_batched_entries_are_written_at_the_end_in_order_and_the_chain_holds(org):
+    before = AuditEntry.objects.count()
+    with transaction.atomic():
+        with audit.batched():
+            first = Unit.objects.create(institution=org["institution"], code="B1", name="Toplu Birim")
+            first.name = "Toplu Birim İkinci"
+            first.save()
+            assert AuditEntry.objects.count() == before, "nothing is written until the block ends"
+        assert AuditEntry.objects.count() == before + 2
+    created, changed = entries_for(first)
+    assert (created.action, changed.action) == ("create", "update")
+    assert changed.changes["name"] == ["Toplu Birim", "Toplu Birim İkinci"]
+    assert created.timestamp <= changed.timestamp and changed.prev_hash == created.hash
+    out = io.StringIO()
+    call_command("audit_verify", stdout=out)
+    assert "OK" in out.getvalue()
+
+
+def test_a_batch_that_fails_writes_nothing(org):
+    before = AuditEntry.objects.count()
+    with pytest.raises(ValueError), transaction.atomic():
+        with audit.batched():
+            Unit.objects.create(institution=org["institution"], code="B2", name="Yarım")
+            raise ValueError("stop")
+    assert AuditEntry.objects.count() == before and not Unit.objects.filter(code="B2").exists()
+
+
+def test_unit_tree_ids_are_the_unit_and_everything_below_it(org):
+    assert sorted(Unit.objects.descendant_ids(org["it"].pk)) == sorted([org["it"].pk, org["sys"].pk])
+    assert sorted(Unit.objects.descendant_ids(org["fen"].pk)) == sorted(
+        u.pk for u in org["fen"].descendants(include_self=True))
+    assert Unit.objects.descendant_ids(org["yol"].pk) == [org["yol"].pk]
+    assert Unit.objects.descendant_ids(10**9) == []

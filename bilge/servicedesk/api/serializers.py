@@ -64,7 +64,8 @@ class TicketSerializer(serializers.ModelSerializer):
 
 
 class TicketCreateSerializer(serializers.Serializer):
-    request_type = serializers.PrimaryKeyRelatedField(queryset=RequestType.objects.filter(archived_at__isnull=True))
+    request_type = serializers.PrimaryKeyRelatedField(
+        queryset=RequestType.objects.filter(archived_at__isnull=True).select_related("service"))
     requester = serializers.IntegerField(required=False, help_text=_("A person; default: the caller."))
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")

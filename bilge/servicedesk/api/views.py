@@ -37,7 +37,6 @@ class TicketViewSet(ReadOnlyModelViewSet):
     queryset = Ticket.objects.all()
     serializer_class = s.TicketSerializer
     filterset_class = filters.TicketFilterSet
-    select_related = ("requester", "service", "request_type")
     ordering = ("-id",)
 
     @extend_schema(request=s.TicketCreateSerializer, responses={201: s.TicketSerializer})
@@ -46,7 +45,8 @@ class TicketViewSet(ReadOnlyModelViewSet):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         requester = person_of(request.user) if not v.get("requester") else \
-            get_object_or_404(Person.objects.visible_to(request.user, "view"), pk=v["requester"])
+            get_object_or_404(Person.objects.visible_to(request.user, "view")
+                          .select_related("institution", "unit", "user"), pk=v["requester"])
         if requester is None:
             raise ValidationError({"requester": ["No person is linked to your account."]})
         try:

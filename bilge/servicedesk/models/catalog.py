@@ -54,6 +54,7 @@ class Service(ArchivableModel):
 
     permission_module = "servicedesk"
     search_fields = ("name", "code")
+    choice_label_fields = ("name",)  # str(): select options read as tuples (bilge.web.widgets.FastSelect)
     scope_paths = {"institution": "institution", "unit": "unit", "service": "unit"}
 
     class Meta:

@@ -71,3 +71,48 @@ def test_the_queue_lists_what_the_technician_may_see(desk, client):
     html = client.get("/servicedesk/tickets/?open=true").content.decode()
     assert "Yazıcı" in html and waiting.number not in html
     assert client.get(waiting.get_absolute_url()).status_code == 404
+
+
+def _listed(client, headers=None, **params):
+    response = client.get("/servicedesk/tickets/", params, **(headers or {}))
+    assert response.status_code == 200
+    return {obj.number for obj, _cells in response.context["rows"]}, response
+
+
+def test_ticket_search_by_number_words_and_short_words_on_every_path(desk, client, monkeypatch):
+    from bilge.servicedesk.filters import TicketFilterSet
+
+    user = desk["users"]["ipek"]
+    make = lambda title: services.create_ticket(user, requester=desk["people"]["oya"],  # noqa: E731
+                                                request_type=desk["printer"], title=title,
+                                                answers={"printer": "HP"}, channel="phone")
+    toner, paper, network = make("Toner bitti, İPEKÇİ odası"), make("Ekran titriyor"), make("Ağ yazıcısı toner")
+    client.force_login(user)
+    # A ticket's number finds that ticket (also typed without the leading zeros).
+    assert _listed(client, q=paper.number)[0] == {paper.number}
+    year, seq = paper.number.split("-")
+    assert _listed(client, q=f"{year}-{int(seq)}")[0] == {paper.number}
+    # Words: Turkish-folded, every word must match; a two-letter word narrows the longer ones' matches.
+    for limit in (5000, 1):  # the ids-first path, and the common-word path
+        monkeypatch.setattr(TicketFilterSet, "SEARCH_ID_LIMIT", limit)
+        assert _listed(client, q="TONER")[0] == {toner.number, network.number}
+        assert _listed(client, q="toner ipekçi")[0] == {toner.number}
+        assert _listed(client, q="ağ toner")[0] == {network.number}
+        assert _listed(client, q="ağ")[0] == {network.number}
+        assert _listed(client, q="yok böyle")[0] == set()
+
+
+def test_a_long_list_says_more_than_its_count_limit(desk, client, monkeypatch):
+    from bilge.servicedesk.views import TicketUI
+
+    user = desk["users"]["ipek"]
+    for n in range(3):
+        services.create_ticket(user, requester=desk["people"]["cagri"], request_type=desk["printer"],
+                               title=f"Arıza {n}", answers={"printer": "HP"}, channel="phone")
+    client.force_login(user)
+    numbers, response = _listed(client)
+    assert len(numbers) == 3 and response.context["total"] == 3 and not response.context["total_capped"]
+    monkeypatch.setattr(TicketUI, "count_limit", 2)
+    numbers, response = _listed(client, headers={"HTTP_ACCEPT_LANGUAGE": "en"})
+    assert len(numbers) == 2 and response.context["total_capped"]
+    assert "more than 2 records" in response.content.decode()
