@@ -14,6 +14,18 @@ def _data_dir(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the installation's language: a request in another language (the
+    test client's Accept-Language) leaves that language active in the thread afterwards."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _audit_trail_flushable(request):
     """Transactional and live-server tests end with a flush that the append-only audit trail
     refuses; empty it first (see bilge.testing.empty_audit_trail)."""
