@@ -65,6 +65,7 @@ class TicketUI(ModelUI):
     bulk_url_name = "servicedesk:ticket_bulk"
     bulk_template = "servicedesk/_bulk_fields.html"
     count_limit = 10_000
+    search_count_limit = 1_000
 
     @classmethod
     def bulk_context(cls, request):

@@ -50,6 +50,7 @@ class ModelUI:
     # Lists that can hold millions of rows count at most this many (the page says "more than …"):
     # counting every match of a common word would cost more than the page itself. None: exact.
     count_limit: int | None = None
+    search_count_limit: int | None = None  # the same while a free-text search is on (counting matches reads rows)
 
     # --- names -------------------------------------------------------------------------------
     @classmethod
@@ -152,7 +153,9 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self):
-        found = self.object_list[:self.limit + 1].count()
+        # Without the order: "the first 10,001 rows newest first" would make the database walk
+        # the table in order until it has them; any 10,001 rows count the same.
+        found = self.object_list.order_by()[:self.limit + 1].count()
         self.capped = found > self.limit
         return min(found, self.limit)
 
@@ -181,8 +184,8 @@ class ObjectListView(UIView):
         if export in ("xlsx", "csv"):
             return self._export(request, qs, columns, export)
         per_page = self._per_page(request)
-        paginator = (CappedPaginator(qs, per_page, ui.count_limit) if ui.count_limit
-                     else Paginator(qs, per_page))
+        limit = (ui.search_count_limit if request.GET.get("q") and ui.search_count_limit else ui.count_limit)
+        paginator = CappedPaginator(qs, per_page, limit) if limit else Paginator(qs, per_page)
         page = paginator.get_page(request.GET.get("page"))
         rows = [(obj, [col.render(obj) for col in columns]) for obj in page.object_list]
         query = request.GET.copy()

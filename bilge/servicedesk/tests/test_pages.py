@@ -116,3 +116,8 @@ def test_a_long_list_says_more_than_its_count_limit(desk, client, monkeypatch):
     numbers, response = _listed(client, headers={"HTTP_ACCEPT_LANGUAGE": "en"})
     assert len(numbers) == 2 and response.context["total_capped"]
     assert "more than 2 records" in response.content.decode()
+    # A free-text search counts to its own, lower limit.
+    monkeypatch.setattr(TicketUI, "search_count_limit", 1)
+    numbers, response = _listed(client, q="arıza")
+    assert len(numbers) == 1 and response.context["total"] == 1 and response.context["total_capped"]
+    assert "1 kayıttan fazla" in response.content.decode()
