@@ -1,19 +1,13 @@
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from bilge.api.viewsets import ModelViewSet, ReadOnlyModelViewSet
 from bilge.integrations import filters, services
 from bilge.integrations.api import serializers as s
 from bilge.integrations.models import Webhook, WebhookDelivery
-
-
-def _django_errors(exc):
-    return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
 
 
 class WebhookViewSet(ModelViewSet):
@@ -38,32 +32,21 @@ class WebhookViewSet(ModelViewSet):
     def secret(self, request, pk=None):
         """The signing secret (needs the right to change the webhook); each reading is recorded."""
         webhook = get_object_or_404(self.get_queryset(), pk=pk)
-        try:
-            return Response({"secret": services.reveal_secret(request.user, webhook)})
-        except PermissionError as exc:
-            raise PermissionDenied(str(exc)) from exc
+        return Response({"secret": services.reveal_secret(request.user, webhook)})
 
     @extend_schema(request=None, responses=s.SecretSerializer)
     @action(detail=True, methods=["post"], url_path="rotate_secret", required_action="change")
     def rotate_secret(self, request, pk=None):
         """Replace the signing secret; the new one is returned once."""
         webhook = get_object_or_404(self.get_queryset(), pk=pk)
-        try:
-            return Response({"secret": services.rotate_secret(request.user, webhook)})
-        except PermissionError as exc:
-            raise PermissionDenied(str(exc)) from exc
+        return Response({"secret": services.rotate_secret(request.user, webhook)})
 
     @extend_schema(request=None, responses=s.WebhookDeliverySerializer)
     @action(detail=True, methods=["post"], required_action="change")
     def ping(self, request, pk=None):
         """Send a test call now (tried once); the logged delivery tells how the receiver answered."""
         webhook = get_object_or_404(self.get_queryset(), pk=pk)
-        try:
-            row = services.send_ping(request.user, webhook)
-        except PermissionError as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
+        row = services.send_ping(request.user, webhook)
         return Response(s.WebhookDeliverySerializer(row).data)
 
 
@@ -81,10 +64,5 @@ class WebhookDeliveryViewSet(ReadOnlyModelViewSet):
         """Send a failed or given-up delivery again, as a new delivery."""
         original = get_object_or_404(WebhookDelivery.objects.visible_to(request.user, "view")
                                      .select_related("webhook"), pk=pk)
-        try:
-            row = services.redeliver(request.user, original)
-        except PermissionError as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
+        row = services.redeliver(request.user, original)
         return Response(s.WebhookDeliverySerializer(row).data, status=status.HTTP_201_CREATED)

@@ -1,9 +1,8 @@
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from bilge.api.viewsets import ModelViewSet, ReadOnlyModelViewSet
@@ -12,10 +11,6 @@ from bilge.core.permissions import person_of
 from bilge.servicedesk import filters, services
 from bilge.servicedesk.api import serializers as s
 from bilge.servicedesk.models import Approval, Article, AssignmentRule, RequestType, Service, Ticket
-
-
-def _django_errors(exc):
-    return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
 
 
 class ServiceViewSet(ModelViewSet):
@@ -49,15 +44,10 @@ class TicketViewSet(ReadOnlyModelViewSet):
                           .select_related("institution", "unit", "user"), pk=v["requester"])
         if requester is None:
             raise ValidationError({"requester": ["No person is linked to your account."]})
-        try:
-            ticket = services.create_ticket(
-                request.user, requester=requester, request_type=v["request_type"], title=v["title"],
-                description=v["description"], answers=v["answers"], impact=v.get("impact"),
-                urgency=v.get("urgency"), channel=v["channel"], related_devices=v["related_devices"])
-        except PermissionError as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
+        ticket = services.create_ticket(
+            request.user, requester=requester, request_type=v["request_type"], title=v["title"],
+            description=v["description"], answers=v["answers"], impact=v.get("impact"),
+            urgency=v.get("urgency"), channel=v["channel"], related_devices=v["related_devices"])
         return Response(s.TicketSerializer(ticket).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.TicketActionSerializer, responses=s.TicketSerializer)
@@ -71,12 +61,8 @@ class TicketViewSet(ReadOnlyModelViewSet):
         v, user, version = data.validated_data, request.user, data.validated_data.get("version")
         try:
             services.perform(user, ticket, v["action"], v, version)
-        except PermissionError as exc:
-            raise PermissionDenied(str(exc)) from exc
         except services.Conflict as exc:
             return Response({"non_field_errors": [str(exc)]}, status=status.HTTP_409_CONFLICT)
-        except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
         ticket.refresh_from_db()
         return Response(s.TicketSerializer(ticket).data)
 
@@ -94,8 +80,6 @@ class TicketViewSet(ReadOnlyModelViewSet):
             return Response({"non_field_errors": exc.messages,
                              "failures": [{"ticket": number, "reason": reason} for number, reason in exc.failures]},
                             status=status.HTTP_400_BAD_REQUEST)
-        except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
         return Response({"changed": count})
 
 
@@ -117,13 +101,8 @@ class ApprovalViewSet(ReadOnlyModelViewSet):
         approval = get_object_or_404(self.get_queryset(), pk=pk)
         data = s.DecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            approval = services.decide(request.user, approval, data.validated_data["approve"],
-                                       data.validated_data["note"])
-        except PermissionError as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
+        approval = services.decide(request.user, approval, data.validated_data["approve"],
+                                   data.validated_data["note"])
         return Response(s.ApprovalSerializer(approval).data)
 
 
