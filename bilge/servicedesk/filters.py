@@ -42,6 +42,9 @@ class TicketFilterSet(BaseFilterSet):
     # millions of tickets). Words that match more tickets than this are common: walking backwards
     # finds them quickly.
     SEARCH_ID_LIMIT = 5000
+    # The list and the API count at most this many tickets (fewer while a search is on).
+    COUNT_LIMIT = 10_000
+    SEARCH_COUNT_LIMIT = 1_000
 
     def search(self, queryset, name, value):
         number = TICKET_NUMBER.fullmatch(value.strip())

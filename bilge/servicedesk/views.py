@@ -64,8 +64,8 @@ class TicketUI(ModelUI):
                     ("merge", _lazy("Merge into (duplicates)")))
     bulk_url_name = "servicedesk:ticket_bulk"
     bulk_template = "servicedesk/_bulk_fields.html"
-    count_limit = 10_000
-    search_count_limit = 1_000
+    count_limit = filters.TicketFilterSet.COUNT_LIMIT
+    search_count_limit = filters.TicketFilterSet.SEARCH_COUNT_LIMIT
 
     @classmethod
     def bulk_context(cls, request):

@@ -15,11 +15,11 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views import View
 
 from bilge.core import audit
+from bilge.core.paging import CappedPaginator, count_limit_for
 from bilge.core.permissions import authorize, can, has_module_perm
 from bilge.core.turkish import collate
 from bilge.web.models import UserPreference
@@ -143,23 +143,6 @@ class UIView(View):
         }
 
 
-class CappedPaginator(Paginator):
-    """A paginator that stops counting at ``limit`` rows (``capped`` tells whether there are more)."""
-
-    def __init__(self, object_list, per_page, limit: int, **kwargs):
-        super().__init__(object_list, per_page, **kwargs)
-        self.limit = limit
-        self.capped = False
-
-    @cached_property
-    def count(self):
-        # Without the order: "the first 10,001 rows newest first" would make the database walk
-        # the table in order until it has them; any 10,001 rows count the same.
-        found = self.object_list.order_by()[:self.limit + 1].count()
-        self.capped = found > self.limit
-        return min(found, self.limit)
-
-
 class ObjectListView(UIView):
     def get(self, request):
         ui = self.ui
@@ -184,7 +167,7 @@ class ObjectListView(UIView):
         if export in ("xlsx", "csv"):
             return self._export(request, qs, columns, export)
         per_page = self._per_page(request)
-        limit = (ui.search_count_limit if request.GET.get("q") and ui.search_count_limit else ui.count_limit)
+        limit = count_limit_for(ui, request.GET.get("q"))
         paginator = CappedPaginator(qs, per_page, limit) if limit else Paginator(qs, per_page)
         page = paginator.get_page(request.GET.get("page"))
         rows = [(obj, [col.render(obj) for col in columns]) for obj in page.object_list]

@@ -33,6 +33,8 @@ class TicketViewSet(ReadOnlyModelViewSet):
     serializer_class = s.TicketSerializer
     filterset_class = filters.TicketFilterSet
     ordering = ("-id",)
+    count_limit = filters.TicketFilterSet.COUNT_LIMIT
+    search_count_limit = filters.TicketFilterSet.SEARCH_COUNT_LIMIT
 
     @extend_schema(request=s.TicketCreateSerializer, responses={201: s.TicketSerializer})
     def create(self, request):

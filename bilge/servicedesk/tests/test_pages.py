@@ -121,3 +121,19 @@ def test_a_long_list_says_more_than_its_count_limit(desk, client, monkeypatch):
     numbers, response = _listed(client, q="arıza")
     assert len(numbers) == 1 and response.context["total"] == 1 and response.context["total_capped"]
     assert "1 kayıttan fazla" in response.content.decode()
+
+
+def test_the_api_list_says_when_it_stopped_counting(desk, client, monkeypatch):
+    from bilge.servicedesk.api.views import TicketViewSet
+
+    user = desk["users"]["ipek"]
+    for n in range(3):
+        services.create_ticket(user, requester=desk["people"]["oya"], request_type=desk["printer"],
+                               title=f"Toner {n}", answers={"printer": "HP"}, channel="phone")
+    client.force_login(user)
+    data = client.get("/api/tickets/").json()
+    assert (data["count"], data["count_capped"], len(data["results"])) == (3, False, 3)
+    monkeypatch.setattr(TicketViewSet, "search_count_limit", 2)
+    data = client.get("/api/tickets/", {"q": "toner"}).json()
+    assert (data["count"], data["count_capped"], len(data["results"])) == (2, True, 2)
+    assert client.get("/api/tickets/").json()["count_capped"] is False  # no search: the higher limit
