@@ -102,14 +102,19 @@ def test_ticket_search_by_number_words_and_short_words_on_every_path(desk, clien
         assert _listed(client, q="yok böyle")[0] == set()
 
 
+def _three_printer_faults(desk, client, title):
+    """Three tickets recorded by the technician, who is then signed in."""
+    user = desk["users"]["ipek"]
+    for n in range(3):
+        services.create_ticket(user, requester=desk["people"]["oya"], request_type=desk["printer"],
+                               title=f"{title} {n}", answers={"printer": "HP"}, channel="phone")
+    client.force_login(user)
+
+
 def test_a_long_list_says_more_than_its_count_limit(desk, client, monkeypatch):
     from bilge.servicedesk.views import TicketUI
 
-    user = desk["users"]["ipek"]
-    for n in range(3):
-        services.create_ticket(user, requester=desk["people"]["cagri"], request_type=desk["printer"],
-                               title=f"Arıza {n}", answers={"printer": "HP"}, channel="phone")
-    client.force_login(user)
+    _three_printer_faults(desk, client, "Arıza")
     numbers, response = _listed(client)
     assert len(numbers) == 3 and response.context["total"] == 3 and not response.context["total_capped"]
     monkeypatch.setattr(TicketUI, "count_limit", 2)
@@ -126,11 +131,7 @@ def test_a_long_list_says_more_than_its_count_limit(desk, client, monkeypatch):
 def test_the_api_list_says_when_it_stopped_counting(desk, client, monkeypatch):
     from bilge.servicedesk.api.views import TicketViewSet
 
-    user = desk["users"]["ipek"]
-    for n in range(3):
-        services.create_ticket(user, requester=desk["people"]["oya"], request_type=desk["printer"],
-                               title=f"Toner {n}", answers={"printer": "HP"}, channel="phone")
-    client.force_login(user)
+    _three_printer_faults(desk, client, "Toner")
     data = client.get("/api/tickets/").json()
     assert (data["count"], data["count_capped"], len(data["results"])) == (3, False, 3)
     monkeypatch.setattr(TicketViewSet, "search_count_limit", 2)
