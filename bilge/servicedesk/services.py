@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from bilge.core import audit
 from bilge.core.events import emit
-from bilge.core.models import Delegation, Person
+from bilge.core.models import Delegation, Person, Unit
 from bilge.core.notify import localized, notify
 from bilge.core.permissions import authorize, person_of
 from bilge.core.turkish import fold
@@ -279,14 +279,14 @@ def auto_assign(ticket: Ticket):
     from bilge.servicedesk.models import AssignmentRule
 
     rules = (AssignmentRule.objects.filter(service_id=ticket.service_id, archived_at__isnull=True)
-             .select_related("requester_unit").prefetch_related("members").order_by("order", "id"))
+             .prefetch_related("members").order_by("order", "id"))
     for rule in rules:
         if rule.request_type_id and rule.request_type_id != ticket.request_type_id:
             continue
         if rule.category and fold(rule.category) != fold(ticket.category):
             continue
-        if rule.requester_unit_id and ticket.requester_unit_id not in {
-                u.pk for u in rule.requester_unit.descendants(include_self=True)}:
+        if rule.requester_unit_id and ticket.requester_unit_id not in Unit.objects.descendant_ids(
+                rule.requester_unit_id):
             continue
         members = sorted((m for m in rule.members.all() if m.is_archived is False), key=lambda m: m.pk)
         if not members:
@@ -310,6 +310,15 @@ def auto_assign(ticket: Ticket):
         ticket._auto_assigned_to = chosen
         return chosen
     return None
+
+
+def technicians(unit_id: int | None, limit: int = 300):
+    """The current staff of an IT unit and the units below it, by name: who a ticket of that
+    unit's services can be assigned to."""
+    if not unit_id:
+        return Person.objects.none()
+    return (Person.objects.current().filter(unit_id__in=Unit.objects.descendant_ids(unit_id))
+            .order_by("last_name", "first_name")[:limit])
 
 
 def approval_link_token(approval: Approval) -> str:

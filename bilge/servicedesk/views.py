@@ -70,13 +70,8 @@ class TicketUI(ModelUI):
     @classmethod
     def bulk_context(cls, request):
         person = person_of(request.user)
-        units = (list(person.unit.descendants(include_self=True).values_list("pk", flat=True))
-                 if person and person.unit.is_it else [])
-        from bilge.core.models import Person
-
-        technicians = (Person.objects.current().filter(unit_id__in=units)
-                       .order_by("last_name", "first_name").only("id", "first_name", "last_name")[:300]
-                       if units else [])
+        technicians = (services.technicians(person.unit_id).only("id", "first_name", "last_name")
+                       if person and person.unit.is_it else [])
         return {**super().bulk_context(request), "technicians": technicians}
 
     @classmethod
@@ -114,7 +109,7 @@ class TicketUI(ModelUI):
             "staff": staff,
             "is_requester": is_requester,
             "moves": _moves(obj) if staff else [],
-            "technicians": _technicians(obj) if staff else [],
+            "technicians": services.technicians(obj.service_unit_id, limit=200) if staff else [],
             "links": services.links_of(user, obj) if staff else [],
             "articles": obj.articles.filter(pk__in=services.articles_for(user).values("pk")) if staff else [],
             "article_choices": services.articles_for(user).only("pk", "title").order_by("title")[:300] if staff else [],
@@ -173,13 +168,6 @@ def _moves(ticket):
         "wait_vendor": _("Wait for the vendor"), "close": _("Close"),
     }
     return [(move, label) for move, label in labels.items() if ticket.status in services.TRANSITIONS[move]]
-
-
-def _technicians(ticket):
-    from bilge.core.models import Person
-
-    units = ticket.service_unit.descendants(include_self=True).values("pk") if ticket.service_unit_id else []
-    return Person.objects.current().filter(unit_id__in=units).order_by("last_name", "first_name")[:200]
 
 
 class TicketAction(View):
