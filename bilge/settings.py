@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "bilge.web",
     "bilge.api",
     "bilge.servicedesk",
+    "bilge.assets",
     "bilge.integrations",
 ]
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("bilge.web.urls")),
     path("org/", include("bilge.core.urls")),
     path("servicedesk/", include("bilge.servicedesk.urls")),
+    path("assets/", include("bilge.assets.urls")),
     path("integrations/", include("bilge.integrations.urls")),
     path("api/", include("bilge.api.urls")),
 ]

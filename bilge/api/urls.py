@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from bilge.api.auth import TokenView
+from bilge.assets.api.urls import ROUTES as ASSETS_ROUTES
 from bilge.core.api.urls import ROUTES as CORE_ROUTES
 from bilge.integrations.api.urls import ROUTES as INTEGRATIONS_ROUTES
 from bilge.servicedesk.api.urls import ROUTES as SERVICEDESK_ROUTES
@@ -22,7 +23,7 @@ class Router(DefaultRouter):
 
 
 router = Router()
-for prefix, viewset in CORE_ROUTES + SERVICEDESK_ROUTES + INTEGRATIONS_ROUTES:
+for prefix, viewset in CORE_ROUTES + SERVICEDESK_ROUTES + ASSETS_ROUTES + INTEGRATIONS_ROUTES:
     router.register(prefix, viewset)
 
 urlpatterns = [

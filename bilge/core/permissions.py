@@ -13,7 +13,9 @@ Each model says where its scopes point with ``scope_paths`` (paths to an institu
 owning person and a handling service). The path "*" marks installation-wide records (the audit
 trail, roles): an institution-scope right covers all of them. A model may add ``scope_conditions``:
 per scope, a (Q, predicate) pair that narrows it further (e.g. the IT queues do not see a ticket
-before it is approved). ``Model.objects.visible_to(user, action)`` turns the
+before it is approved). A model whose records the IT department keeps for the whole institution
+(the inventory) sets ``it_service_covers_institution``: an ``it_service`` right then reaches the
+institution's records. ``Model.objects.visible_to(user, action)`` turns the
 user's assignments — and those of people the user deputises for (vekalet) — into one filter;
 ``can(user, action, obj)`` evaluates the same scopes on one object. Every HTML view, API
 endpoint and export goes through them.
@@ -233,6 +235,8 @@ def _grant_q(user, model, grant: Grant, action: str = "view") -> Q | None:
 
 def _scope_q(user, model, grant: Grant) -> Q | None:
     scope = grant.scope
+    if scope == SCOPE_IT_SERVICE and getattr(model, "it_service_covers_institution", False):
+        scope = SCOPE_INSTITUTION
     if scope == SCOPE_INSTITUTION:
         path = _path(model, "institution")
         if path == "*":
@@ -309,6 +313,8 @@ def _grant_allows(user, obj, grant: Grant, action: str = "view") -> bool:
 def _scope_allows(user, obj, grant: Grant) -> bool:
     model = type(obj)
     scope = grant.scope
+    if scope == SCOPE_IT_SERVICE and getattr(model, "it_service_covers_institution", False):
+        scope = SCOPE_INSTITUTION
     if scope == SCOPE_INSTITUTION:
         path = _path(model, "institution")
         if path == "*":

@@ -93,7 +93,10 @@ class Ticket(BaseModel):
     form_schema = models.JSONField(_("form"), default=list, blank=True, editable=False,
                                    help_text=_("The form as it was when the ticket was created."))
     related_devices = models.CharField(_("related devices"), max_length=300, blank=True,
-                                       help_text=_("Sicil or serial numbers, until the inventory links them."))
+                                       help_text=_("Sicil or serial numbers as typed (older tickets, devices not in "
+                                                   "the inventory)."))
+    devices = models.ManyToManyField("assets.Device", blank=True, related_name="tickets",
+                                     verbose_name=_("devices"))
     phase = models.CharField(_("phase"), max_length=40, blank=True,
                              help_text=_("The current work phase, for request types with phases."))
     resolution = models.TextField(_("resolution"), blank=True)

@@ -1,0 +1,1 @@
+"""Forms of the assets app, one module per area (devices, custody, stock, disposal, counts, contracts, software, imports, reports)."""

@@ -1,0 +1,1 @@
+"""Hooks the assets app gives the rest of Bilge (registered in ``AssetsConfig.ready``)."""
