@@ -10,7 +10,7 @@ export BILGE_DATA_DIR ?= $(CURDIR)/var
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test bench vendor messages schema lint clean
+.PHONY: run test install install-test bench bench-assets vendor messages schema lint clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || (echo "Python >= 3.12 is needed" && exit 1)
@@ -45,6 +45,9 @@ test: install-test
 
 bench: install-test
 	$(BIN)/python bench/run.py
+
+bench-assets: install-test
+	$(BIN)/python bench/assets.py
 
 vendor:
 	cd assets && npm ci --no-audit --no-fund

@@ -514,7 +514,11 @@ def write_results(info, results, overhead, sd=None, sd_results=None, creation=No
         "BENCH_DATABASE_URL; BENCH_REUSE=1 keeps the data).",
         "",
     ]
-    (ROOT / "bench" / "RESULTS.md").write_text("\n".join(lines))
+    path = ROOT / "bench" / "RESULTS.md"
+    old = path.read_text() if path.exists() else ""
+    if "\n## Assets\n" in old:  # written by bench/assets.py: kept
+        lines.append(old[old.index("\n## Assets\n") + 1:])
+    path.write_text("\n".join(lines))
     print("\n".join(lines))
 
 

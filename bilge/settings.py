@@ -273,7 +273,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # Fields of the same name with different choices get names of their own (else a hash suffix).
+    "ENUM_NAME_OVERRIDES": {
+        "DeviceStatusEnum": "bilge.assets.models.devices.Device.Status",
+    },
 }
 
 # --- Service desk ---------------------------------------------------------------------------------------

@@ -17,6 +17,8 @@ FILES = {
     "bootstrap": ["dist/css/bootstrap.min.css", "dist/css/bootstrap.min.css.map",
                   "dist/js/bootstrap.bundle.min.js", "dist/js/bootstrap.bundle.min.js.map"],
     "htmx.org": ["dist/htmx.min.js"],
+    # QR decoding on the count screen where the browser has no BarcodeDetector (Apache-2.0).
+    "jsqr": ["dist/jsQR.js", "LICENSE"],
 }
 
 

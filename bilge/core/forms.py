@@ -49,6 +49,17 @@ class PersonForm(BilgeModelForm):
             return self.instance.tc_kimlik
         return value
 
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and (cleaned.get("end_date") or (
+                cleaned.get("unit") is not None and cleaned["unit"].pk != self.instance.unit_id)):
+            from bilge.core.services import exit_blockers
+
+            unit = cleaned.get("unit")
+            for reason in exit_blockers(self.instance, unit.pk if unit else None, cleaned.get("end_date")):
+                self.add_error(None, reason)
+        return cleaned
+
 
 class DelegationForm(BilgeModelForm):
     class Meta:

@@ -68,6 +68,8 @@ def resolve(model, entries) -> list[HistoryRow]:
                 field = model._meta.get_field(name)
             except Exception:
                 field = None
+            if field is not None and not getattr(field, "concrete", False):
+                field = None  # a reverse relation's name used as a key of a recorded action
             fields[name] = field
             if field is not None and field.is_relation and field.many_to_one and isinstance(pair, list):
                 for v in pair:

@@ -296,3 +296,35 @@ def set_account_active(person: Person, by_user, active: bool) -> None:
     user = person.user
     user.is_active = active
     user.save(update_fields=["is_active"])
+
+
+# --- hooks of other modules on people ------------------------------------------------------------------
+
+_EXIT_CHECKS = []
+_PERSON_PANELS = []
+
+
+def register_exit_check(check) -> None:
+    """``check(person, new_unit_id, new_end_date) -> list[str]``: reasons a person may not leave
+    (end date set) or change unit yet, e.g. devices still in their custody. Registered by other
+    modules in their ``ready()``, so the core knows none of them."""
+    if check not in _EXIT_CHECKS:
+        _EXIT_CHECKS.append(check)
+
+
+def exit_blockers(person: Person, new_unit_id, new_end_date) -> list[str]:
+    """Every registered check's reasons; empty when the exit or unit change may be saved."""
+    reasons = []
+    for check in _EXIT_CHECKS:
+        reasons.extend(check(person, new_unit_id, new_end_date))
+    return reasons
+
+
+def register_person_panel(panel) -> None:
+    """``panel(request, person) -> str``: HTML shown on the person's page (empty: nothing)."""
+    if panel not in _PERSON_PANELS:
+        _PERSON_PANELS.append(panel)
+
+
+def person_panels(request, person: Person) -> list[str]:
+    return [html for html in (panel(request, person) for panel in _PERSON_PANELS) if html]

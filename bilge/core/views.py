@@ -88,6 +88,7 @@ class PersonUI(ModelUI):
             "can_manage_account": has_module_perm(request.user, "admin", "add" if obj.user_id is None else "change"),
             "delegations": Delegation.objects.visible_to(request.user, "view").filter(
                 Q(principal=obj) | Q(delegate=obj)).select_related("principal", "delegate")[:20],
+            "panels": services.person_panels(request, obj),
         }
 
 

@@ -243,7 +243,7 @@ class ReportFilterForm(forms.Form):
 # --- tables in three outputs ------------------------------------------------------------------------
 
 
-def _display(value, kind: str) -> str:
+def display_value(value, kind: str) -> str:
     if value is None:
         return "–"
     if kind == "month":
@@ -266,7 +266,7 @@ def build_tables(report: Report, data: dict) -> list[dict]:
 
         def cells(row, kinds=kinds, section=section):
             values = [row["label"]] + [row.get(c.key) for c in section.columns]
-            return [{"value": v, "text": _display(v, k), "kind": k} for v, k in zip(values, kinds, strict=True)]
+            return [{"value": v, "text": display_value(v, k), "kind": k} for v, k in zip(values, kinds, strict=True)]
 
         rows = [cells(row) for row in data.get(section.key, [])]
         total = None
@@ -389,7 +389,7 @@ class ReportPage(View):
             return response
         svgs = report.charts(data) if report.charts else []
         context = {"report": report, "form": form, "tables": tables, "about": about, "charts": svgs,
-                   "query": _query_without_export(request)}
+                   "query": query_without_export(request)}
         if export == "pdf":
             from bilge.web.pdf import pdf_response
 
@@ -400,7 +400,7 @@ class ReportPage(View):
         return render(request, "servicedesk/reports/report.html", context)
 
 
-def _query_without_export(request) -> str:
+def query_without_export(request) -> str:
     query = request.GET.copy()
     query.pop("export", None)
     return query.urlencode()

@@ -157,6 +157,9 @@ def create_ticket(user, *, requester: Person, request_type: RequestType, title: 
         with audit.acting_for(user, principal):
             ticket.number = next_number(timezone.localdate().year)
             ticket.save()
+            from bilge.assets.services.devices import link_form_devices
+
+            link_form_devices(ticket)  # a "device" field holding a known sicil no links that device
             chosen = getattr(ticket, "_auto_assigned_to", None)
             if chosen is not None and chosen.user_id:
                 notify(chosen.user, "assigned", {"number": ticket.number, "title": ticket.title},

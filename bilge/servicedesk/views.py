@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 
+from bilge.assets.services.devices import ticket_devices
 from bilge.core.permissions import can, has_module_perm, person_of
 from bilge.core.turkish import fold
 from bilge.servicedesk import filters, forms, services, tables
@@ -113,6 +114,7 @@ class TicketUI(ModelUI):
             "links": services.links_of(user, obj) if staff else [],
             "articles": obj.articles.filter(pk__in=services.articles_for(user).values("pk")) if staff else [],
             "article_choices": services.articles_for(user).only("pk", "title").order_by("title")[:300] if staff else [],
+            "devices": ticket_devices(obj),
         }
 
 

@@ -5,6 +5,10 @@ from django.utils.translation import gettext_lazy as _
 
 from bilge.core.permissions import has_module_perm
 
+# An item shown only to those who may change the module's records (the IT staff), not to everyone
+# who may read some of them (an employee reads their own devices).
+STAFF = "change"
+
 MENU = [
     (_("Service desk"), "servicedesk", [
         (_("New request"), "servicedesk:new_request"),
@@ -16,6 +20,30 @@ MENU = [
         (_("IT services"), "servicedesk:service_list"),
         (_("Request types"), "servicedesk:requesttype_list"),
         (_("Assignment rules"), "servicedesk:assignmentrule_list"),
+    ]),
+    (_("Assets"), "assets", [
+        (_("My devices"), "assets:my_devices"),
+        (_("Devices"), "assets:device_list"),
+        (_("Taşınır Teslim Belgeleri"), "assets:custody_list", STAFF),
+        (_("Hand over"), "assets:custody_act", STAFF, ("handover",)),
+        (_("Warehouses"), "assets:warehouse_list", STAFF),
+        (_("Stock levels"), "assets:stocklevel_list", STAFF),
+        (_("Varlık İşlem Fişleri"), "assets:movement_list", STAFF),
+        (_("Consumption"), "assets:stock_consumption", STAFF),
+        (_("Counts"), "assets:count_list", STAFF),
+        (_("Disposals"), "assets:disposal_list", STAFF),
+        (_("QR labels"), "assets:labels", STAFF),
+        (_("Contracts"), "assets:contract_list", STAFF),
+        (_("Software"), "assets:software_list", STAFF),
+        (_("Licences"), "assets:licence_list", STAFF),
+        (_("Certificates"), "assets:certificate_list", STAFF),
+        (_("Import"), "assets:importjob_list", STAFF),
+        (_("Locations"), "assets:location_list", STAFF),
+        (_("Device types"), "assets:devicetype_list", STAFF),
+        (_("Device models"), "assets:devicemodel_list", STAFF),
+        (_("Manufacturers"), "assets:manufacturer_list", STAFF),
+        (_("Stock items"), "assets:stockitem_list", STAFF),
+        (_("Taşınır codes"), "assets:tasinircode_list", STAFF),
     ]),
     (_("Organization"), "org", [
         (_("Units"), "core:unit_list"),
@@ -42,6 +70,7 @@ MENU = [
     ]),
     (_("Reports"), "reports", [
         (_("Service desk reports"), "servicedesk:reports"),
+        (_("Assets reports"), "assets:reports"),
     ]),
     (_("Audit"), "audit", [
         (_("Audit trail"), "core:auditentry_list"),
@@ -56,7 +85,13 @@ def navigation(request):
     menu = []
     for label, module, items in MENU:
         if has_module_perm(user, module, "view") or (module == "admin" and has_module_perm(user, module, "change")):
-            menu.append((label, [(item_label, reverse(name)) for item_label, name in items]))
+            entries = []
+            for item_label, name, *rest in items:
+                action = rest[0] if rest else None
+                if action and not has_module_perm(user, module, action):
+                    continue
+                entries.append((item_label, reverse(name, args=rest[1] if len(rest) > 1 else ())))
+            menu.append((label, entries))
     from bilge.core.models import Notification
 
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()

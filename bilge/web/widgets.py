@@ -1,5 +1,7 @@
 """Widgets: a searchable choice for large tables (people, units) driven by htmx."""
 
+import html
+
 from django import forms
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -52,9 +54,11 @@ class FastSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
         attrs = self.build_attrs(self.attrs, attrs)
         selected = {str(v) for v in (value if isinstance(value, (list, tuple)) else [value]) if v is not None}
-        options = format_html_join(
-            "", '<option value="{}"{}>{}</option>',
-            ((key, mark_safe(" selected") if key in selected else "", label) for key, label in self._pairs()),
-        )
+        # The standard library's escape: Django's format_html costs ~25 µs per option, and a
+        # metropolitan institution's locations and units are thousands of options per page.
+        esc = html.escape
+        options = "".join(
+            f'<option value="{esc(key)}"{" selected" if key in selected else ""}>{esc(str(label))}</option>'
+            for key, label in self._pairs())
         attr_html = format_html_join("", ' {}="{}"', ((k, v) for k, v in attrs.items() if v not in (None, False)))
-        return format_html('<select name="{}"{}>{}</select>', name, attr_html, options)
+        return format_html('<select name="{}"{}>{}</select>', name, attr_html, mark_safe(options))

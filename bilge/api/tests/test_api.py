@@ -93,6 +93,8 @@ def test_schema_has_no_limits_that_depend_on_the_database(client, admin_user):
     text = client.get("/api/schema/?format=yaml&lang=en").content.decode()
     for limit in ("9223372036854775807", "2147483647", "32767"):
         assert limit not in text, f"a field without an explicit bound ({limit}) — add a MaxValueValidator"
+    for limit in ("-9223372036854775808", "-2147483648", "-32768"):
+        assert limit not in text, f"a field without an explicit lower bound ({limit}) — add a MinValueValidator"
 
 
 def test_docs_page_is_served_from_vendored_files(client, admin_user):

@@ -22,6 +22,7 @@ class TasinirCode(ArchivableModel):
     search_fields = ("code", "name")
     choice_label_fields = ("code", "name")
     scope_paths = {"institution": "*"}
+    it_service_covers_institution = True  # the IT staff keep the catalogue
 
     class Meta:
         ordering = ("code",)
@@ -60,6 +61,7 @@ class DeviceType(ArchivableModel):
     permission_module = "assets"
     search_fields = ("code", "name_tr", "name_en")
     scope_paths = {"institution": "*"}
+    it_service_covers_institution = True  # the IT staff keep the catalogue
 
     class Meta:
         ordering = ("name_tr",)
@@ -86,6 +88,7 @@ class Manufacturer(ArchivableModel):
     search_fields = ("name",)
     choice_label_fields = ("name",)
     scope_paths = {"institution": "*"}
+    it_service_covers_institution = True  # the IT staff keep the catalogue
 
     class Meta:
         ordering = ("name",)
@@ -111,6 +114,7 @@ class DeviceModel(ArchivableModel):
     permission_module = "assets"
     search_fields = ("manufacturer__name", "name")
     scope_paths = {"institution": "*"}
+    it_service_covers_institution = True  # the IT staff keep the catalogue
 
     class Meta:
         ordering = ("manufacturer__name", "name")

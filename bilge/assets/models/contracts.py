@@ -1,8 +1,13 @@
 """Warranties and maintenance contracts (D md.7/ı, 8.3/g), and the reminders sent before expiry."""
 
+import datetime
+
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from bilge.core.models import ArchivableModel
 
@@ -17,7 +22,7 @@ class Contract(ArchivableModel):
     institution = models.ForeignKey("core.Institution", on_delete=models.PROTECT, related_name="asset_contracts",
                                     verbose_name=_("institution"))
     number = models.CharField(_("contract number"), max_length=60)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("contract", "title"), max_length=200)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.MAINTENANCE)
     vendor = models.CharField(_("vendor"), max_length=200)
     vendor_phone = models.CharField(_("vendor phone"), max_length=40, blank=True)
@@ -53,10 +58,27 @@ class Contract(ArchivableModel):
     def get_absolute_url(self):
         return reverse("assets:contract_detail", args=[self.pk])
 
+    def clean(self):
+        super().clean()
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("The end date is before the start date.")})
+
+    def days_left(self, today: datetime.date | None = None) -> int | None:
+        """Days until the end date (negative once it has passed)."""
+        return (self.end_date - (today or timezone.localdate())).days if self.end_date else None
+
+    def is_active(self, today: datetime.date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return self.archived_at is None and self.start_date <= today <= self.end_date
+
 
 class Reminder(models.Model):
     """A reminder sent for something that expires (contract, warranty, licence, certificate) at one
     threshold (90, 30, 7… days before): recorded so the worker never sends it twice."""
+
+    # The notification (in-app and e-mail) is the record of what was said; this row only keeps the
+    # worker from saying it twice.
+    audit_exclude = True
 
     object_type = models.CharField(max_length=60)
     object_id = models.PositiveBigIntegerField()

@@ -9,6 +9,18 @@ from django.utils.translation import gettext_lazy as _
 from bilge.core.models import BaseModel
 
 
+class CountSequence(models.Model):
+    """The last count number of a year (SYM-2026-0001), taken under a row lock (gapless)."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    audit_exclude = True  # a counter; each number it hands out is recorded with its count
+
+    def __str__(self):
+        return f"SYM {self.year}: {self.last}"
+
+
 class Count(BaseModel):
     class State(models.TextChoices):
         OPEN = "open", _("open")
@@ -28,6 +40,9 @@ class Count(BaseModel):
                                   verbose_name=_("opened by"))
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
+    movements = models.ManyToManyField("assets.Movement", blank=True, related_name="counts",
+                                       verbose_name=_("proposed movements"),
+                                       help_text=_("Count shortage and surplus Varlık İşlem Fişleri proposed at closing."))
 
     permission_module = "assets"
     search_fields = ("number",)

@@ -9,6 +9,18 @@ from django.utils.translation import gettext_lazy as _
 from bilge.core.models import BaseModel
 
 
+class CustodySequence(models.Model):
+    """The last Taşınır Teslim Belgesi number of a year (row-locked, gapless)."""
+
+    year = models.PositiveIntegerField(unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+    audit_exclude = True  # a counter; each number it hands out is recorded with its document
+
+    def __str__(self):
+        return f"{self.year}: {self.last}"
+
+
 class Custody(BaseModel):
     """One Taşınır Teslim Belgesi: one or more devices handed to a person (or a shared room),
     taken back from one, or transferred between two. Never deleted."""

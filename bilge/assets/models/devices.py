@@ -88,6 +88,11 @@ class Device(ArchivableModel):
         verbose_name_plural = _("devices")
         indexes = [
             models.Index(fields=["institution", "unit", "device_type", "id"], name="device_unit_type"),
+            # A unit's devices of a type in sicil-no or warranty order (the list so sorted): without them
+            # the planner walks the whole sicil-no (warranty) index and filters (bench/RESULTS.md, Assets).
+            models.Index(fields=["institution", "unit", "device_type", "sicil_no"], name="device_unit_type_sicil"),
+            models.Index(fields=["institution", "unit", "device_type", "warranty_end"],
+                         name="device_unit_type_warranty"),
             models.Index(fields=["institution", "device_type", "id"], name="device_type_idx"),
             models.Index(fields=["status"], name="device_status"),
             models.Index(fields=["serial"], name="device_serial"),

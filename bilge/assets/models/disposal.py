@@ -9,6 +9,18 @@ from django.utils.translation import gettext_lazy as _
 from bilge.core.models import BaseModel
 
 
+class DisposalSequence(models.Model):
+    """The last disposal number of a year (KDT-2026-000001), taken under a row lock (gapless)."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    audit_exclude = True  # a counter; each number it hands out is recorded with its disposal
+
+    def __str__(self):
+        return f"KDT {self.year}: {self.last}"
+
+
 class Disposal(BaseModel):
     class State(models.TextChoices):
         PROPOSED = "proposed", _("proposed")
@@ -37,6 +49,9 @@ class Disposal(BaseModel):
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                     verbose_name=_("proposed by"))
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    movement = models.ForeignKey("assets.Movement", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="disposals", verbose_name=_("Varlık İşlem Fişi"),
+                                 help_text=_("The disposal movement recorded on completion."))
 
     permission_module = "assets"
     search_fields = ("number", "decision_no", "reason")
@@ -74,6 +89,8 @@ class DisposalItem(models.Model):
     disposal = models.ForeignKey(Disposal, on_delete=models.PROTECT, related_name="items", verbose_name=_("disposal"))
     device = models.ForeignKey("assets.Device", on_delete=models.PROTECT, related_name="disposal_items",
                                verbose_name=_("device"))
+    previous_status = models.CharField(_("status before the proposal"), max_length=20, blank=True, editable=False,
+                                       help_text=_("The device goes back to it when the proposal is rejected."))
     wipe_method = models.CharField(_("wiping / destruction method"), max_length=200, blank=True)
     wipe_evidence = models.CharField(_("evidence"), max_length=300, blank=True,
                                      help_text=_("Report number, certificate or the tool's log reference."))

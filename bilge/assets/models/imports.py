@@ -28,13 +28,20 @@ class ImportJob(BaseModel):
     imported_rows = models.PositiveIntegerField(_("rows imported"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True)
     preview = models.JSONField(_("preview"), default=list, blank=True)
+    counts = models.JSONField(_("summary"), default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                    verbose_name=_("started by"))
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("confirmed by"))
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     permission_module = "assets"
     scope_paths = {"institution": "institution"}
     it_service_covers_institution = True  # IT staff keep the whole inventory
+    # Progress counters move many times a second while the worker runs: not worth an entry each
+    # (the start, the outcome and every imported record are recorded).
+    audit_ignored_fields = ("processed_rows",)
 
     class Meta:
         verbose_name = _("import")
@@ -47,5 +54,15 @@ class ImportJob(BaseModel):
         return reverse("assets:importjob_detail", args=[self.pk])
 
     @property
+    def importing(self) -> bool:
+        """Confirmed: the worker writes the records (else it checks the file)."""
+        return self.confirmed_at is not None
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.PREVIEW, self.State.REJECTED, self.State.DONE, self.State.FAILED)
+
+    @property
     def percent(self) -> int:
-        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+        done = self.imported_rows if self.importing else self.processed_rows
+        return min(100, int(100 * done / self.total_rows)) if self.total_rows else 0

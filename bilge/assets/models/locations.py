@@ -53,7 +53,46 @@ class Location(ArchivableModel):
         return reverse("assets:location_detail", args=[self.pk])
 
     def save(self, *args, **kwargs):
+        old_path = self.path
         self.path = f"{self.parent.path} / {self.name}" if self.parent_id else self.name
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = set(kwargs["update_fields"]) | {"path"}
         super().save(*args, **kwargs)
+        if old_path and old_path != self.path:  # renamed or moved: the full names below follow
+            for child in self.children.all():
+                child.save(update_fields=["path", "search_text", "updated_at"])
+
+    # What each kind may sit inside: site → building → floor → room (a room may also sit
+    # directly in a building or a site: a kiosk, a cabin, a remote unit's single room).
+    PARENT_KINDS = {"site": (), "building": ("site",), "floor": ("building",), "room": ("floor", "building", "site")}
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        super().clean()
+        errors = {}
+        allowed = self.PARENT_KINDS.get(self.kind, ())
+        if self.parent_id is None and self.kind and self.kind != self.Kind.SITE:
+            errors["parent"] = _("A %(kind)s sits inside a %(parents)s.") % {
+                "kind": self.get_kind_display(), "parents": " / ".join(str(self.Kind(k).label) for k in allowed)}
+        elif self.parent_id is not None:
+            if self.kind == self.Kind.SITE:
+                errors["parent"] = _("A site is the top of the tree: it sits inside nothing.")
+            elif self.parent.kind not in allowed:
+                errors["parent"] = _("A %(kind)s cannot sit inside a %(parent)s.") % {
+                    "kind": self.get_kind_display(), "parent": self.parent.get_kind_display()}
+            elif self.parent.institution_id != self.institution_id:
+                errors["parent"] = _("The upper location belongs to another institution.")
+            else:
+                node = self.parent
+                while node is not None:
+                    if self.pk and node.pk == self.pk:
+                        errors["parent"] = _("A location cannot sit inside itself.")
+                        break
+                    node = node.parent
+        if self.shared and self.kind != self.Kind.ROOM:
+            errors["shared"] = _("Only a room can be a shared room.")
+        if (self.internet_provider or self.circuit_no or self.internet_speed) and self.kind != self.Kind.SITE:
+            errors["internet_provider"] = _("An internet line belongs to a site (a remote unit).")
+        if errors:
+            raise ValidationError(errors)

@@ -2,14 +2,24 @@
 İşlem Fişi; nothing leaves without an approved request or a recorded order (F md.11/26);
 consumables and spare parts by quantity with reorder levels (F md.11/4, 11/49)."""
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from bilge.core.models import ArchivableModel, BaseModel
+from bilge.core.permissions import RestrictedQuerySet
+
+WAREHOUSE_CODE = re.compile(r"^[0-9A-ZÇĞİÖŞÜ]{2}$")
+
+
+# Quantities have an explicit bound (the API schema names it; no warehouse holds a billion toners).
+MAX_QUANTITY = 1_000_000_000
 
 
 class Warehouse(ArchivableModel):
@@ -52,9 +62,17 @@ class Warehouse(ArchivableModel):
 
     def clean(self):
         super().clean()
+        from bilge.core.turkish import upper
+
+        errors = {}
+        self.code = upper((self.code or "").strip())
+        if not WAREHOUSE_CODE.match(self.code):
+            errors["code"] = _("The warehouse code is two letters or digits, e.g. \"01\" or \"BT\".")
         if self.kayit_officer_id and self.kayit_officer_id == self.kontrol_officer_id:
-            raise ValidationError({"kontrol_officer": _(
-                "The taşınır kayıt yetkilisi and the taşınır kontrol yetkilisi must be two different people.")})
+            errors["kontrol_officer"] = _(
+                "The taşınır kayıt yetkilisi and the taşınır kontrol yetkilisi must be two different people.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class StockItem(ArchivableModel):
@@ -77,7 +95,7 @@ class StockItem(ArchivableModel):
     tasinir_code = models.ForeignKey("assets.TasinirCode", on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="stock_items", verbose_name=_("taşınır code"))
     measure = models.CharField(_("unit of measure"), max_length=20, default="adet")
-    reorder_level = models.PositiveIntegerField(_("reorder level"), default=0,
+    reorder_level = models.PositiveIntegerField(_("reorder level"), default=0, validators=[MaxValueValidator(MAX_QUANTITY)],
                                                 help_text=_("An alert is raised when the stock falls to this level."))
     fits = models.ManyToManyField("assets.DeviceModel", blank=True, related_name="stock_items",
                                   verbose_name=_("fits models"))
@@ -107,10 +125,14 @@ class StockLevel(models.Model):
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="levels",
                                   verbose_name=_("warehouse"))
     item = models.ForeignKey(StockItem, on_delete=models.PROTECT, related_name="levels", verbose_name=_("item"))
-    quantity = models.IntegerField(_("quantity"), default=0)
+    quantity = models.IntegerField(_("quantity"), default=0,
+                                   validators=[MinValueValidator(0), MaxValueValidator(MAX_QUANTITY)])
     reorder_level = models.PositiveIntegerField(_("reorder level"), null=True, blank=True,
+                                                validators=[MaxValueValidator(MAX_QUANTITY)],
                                                 help_text=_("Empty: the item's reorder level."))
     alerted_at = models.DateTimeField(_("alerted at"), null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("stock level")
@@ -120,8 +142,24 @@ class StockLevel(models.Model):
             models.CheckConstraint(condition=Q(quantity__gte=0), name="stocklevel_not_negative"),
         ]
 
+    permission_module = "assets"
+    scope_paths = {"institution": "warehouse__institution", "unit": "warehouse__unit"}
+    it_service_covers_institution = True  # IT staff keep the whole inventory
+
     def __str__(self):
         return f"{self.warehouse.code} {self.item.code}: {self.quantity}"
+
+    def get_absolute_url(self):
+        return reverse("assets:stocklevel_detail", args=[self.pk])
+
+    @property
+    def threshold(self) -> int:
+        """The reorder level in force: the level's own, else the item's (0: no alert)."""
+        return self.reorder_level if self.reorder_level is not None else self.item.reorder_level
+
+    @property
+    def below_reorder(self) -> bool:
+        return self.threshold > 0 and self.quantity <= self.threshold
 
 
 class MovementSequence(models.Model):
@@ -212,7 +250,7 @@ class MovementLine(models.Model):
                                related_name="movement_lines", verbose_name=_("device"))
     item = models.ForeignKey(StockItem, on_delete=models.PROTECT, null=True, blank=True,
                              related_name="movement_lines", verbose_name=_("stock item"))
-    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    quantity = models.PositiveIntegerField(_("quantity"), default=1, validators=[MaxValueValidator(MAX_QUANTITY)])
     unit_price = models.DecimalField(_("unit price"), max_digits=14, decimal_places=2, null=True, blank=True)
     for_device = models.ForeignKey("assets.Device", on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="consumption", verbose_name=_("for device"),

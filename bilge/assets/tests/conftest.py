@@ -4,6 +4,25 @@ users with the built-in roles."""
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """The assets tests read the services' messages in English (the source language); the Turkish
+    interface is checked by the pages' own tests and by bilge/core/tests/test_i18n.py."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client():
+    """The test client of the assets tests asks for English pages (Accept-Language), like the
+    messages above; tests of the Turkish pages set the header themselves."""
+    from django.test import Client
+
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
 @pytest.fixture
 def inv(org, make_user):
     from bilge.assets.models import DeviceModel, DeviceType, Location, Manufacturer, TasinirCode, Warehouse

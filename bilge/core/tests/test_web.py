@@ -179,3 +179,16 @@ def test_query_budget_of_list_pages(client, staff, org, url, budget):
     large = count()
     assert large <= budget, f"{url}: {large} queries"
     assert large == small or large - small <= 1, f"{url}: {small} → {large} queries"
+
+
+def test_history_shows_an_action_whose_key_names_a_reverse_relation(client, org, admin_user):
+    """A recorded action may use a key that is also the name of a reverse relation (a person's
+    "devices"): the History tab shows it as text instead of failing."""
+    from bilge.core import audit
+
+    person = org["people"]["cagri"]
+    audit.record("handover", person, {"devices": ["255.01.02.01/26/000001", "255.01.02.01/26/000002"]})
+    client.force_login(admin_user)
+    response = client.get(f"/org/people/{person.pk}/history/")
+    assert response.status_code == 200
+    assert "255.01.02.01/26/000002" in response.content.decode()

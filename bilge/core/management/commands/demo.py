@@ -35,6 +35,13 @@ class Command(BaseCommand):
                 f"created in {tickets.seconds:.0f} s ({tickets.method}; {tickets.open:,} in the queues, "
                 f"{tickets.approvals:,} approvals, {tickets.comments:,} comments, {tickets.work_logs:,} work logs)"
                 if tickets.created else "already present"))
+        if apps.is_installed("bilge.assets"):
+            from bilge.assets.demo import generate_assets
+
+            assets = generate_assets(result.institution, options["scale"], progress=self.stdout.write)
+            self.stdout.write(f"Assets: {assets.devices:,} devices " + (
+                f"and {assets.custodies:,} Taşınır Teslim Belgeleri created in {assets.seconds:.0f} s ({assets.method})"
+                if assets.created else "already present"))
         if options["users"]:
             path = settings.DATA_DIR / "demo-password.txt"
             if not path.exists():
