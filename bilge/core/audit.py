@@ -299,6 +299,22 @@ def batched(using: str = "default"):
     write_entries(pending, using=using)
 
 
+def chain(entries, using: str = "default") -> None:
+    """Take the chain lock (held until the caller's transaction ends) and give each entry, in order,
+    its ``prev_hash`` and ``hash``. ``entries`` are AuditEntry instances or objects with the same
+    attributes (a bulk writer that stores them itself, e.g. with PostgreSQL's COPY)."""
+    prev = _lock_chain(using)
+    for entry in entries:
+        entry.prev_hash = prev
+        entry.hash = prev = entry_hash(hashed_fields(entry), prev)
+
+
+def creation_changes(model, values: dict) -> dict:
+    """The field-level changes of a "create" entry for a row of ``model`` given as ``{attname:
+    value}``: what the trail records when such a row is saved (tracked fields, masked alike)."""
+    return diff(None, {f.name: _jsonable(values.get(f.attname)) for f in _tracked_fields(model)}, model)
+
+
 def write_entries(entries: list, using: str = "default") -> None:
     """Chain and store entries in order, inside the caller's transaction (or a new one)."""
     from bilge.core.models import AuditEntry
@@ -311,11 +327,7 @@ def write_entries(entries: list, using: str = "default") -> None:
         return
     conn = connections[using]
     with transaction.atomic(using=using, savepoint=False):
-        prev = _lock_chain(using)
-        for entry in entries:
-            entry.prev_hash = prev
-            entry.hash = entry_hash(hashed_fields(entry), prev)
-            prev = entry.hash
+        chain(entries, using)
         if len(entries) == 1:
             _insert(entries[0], conn)
         else:
