@@ -71,6 +71,8 @@ class ModelUI:
         qs = cls.model.objects.visible_to(request.user, action)
         if cls.table and cls.table.select_related:
             qs = qs.select_related(*cls.table.select_related)
+        if cls.table and cls.table.prefetch_related:
+            qs = qs.prefetch_related(*cls.table.prefetch_related)
         return qs
 
     @classmethod
@@ -168,8 +170,15 @@ class ObjectListView(UIView):
             return self._export(request, qs, columns, export)
         per_page = self._per_page(request)
         limit = count_limit_for(ui, request.GET.get("q"))
-        paginator = CappedPaginator(qs, per_page, limit) if limit else Paginator(qs, per_page)
+        # The page's ids first, then its rows with their related records: PostgreSQL, misjudging
+        # how many rows a filter leaves (unit and type are correlated), would otherwise join every
+        # matching row to every related table before sorting and keeping 50.
+        ids = qs.select_related(None).values_list("pk", flat=True)
+        paginator = CappedPaginator(ids, per_page, limit) if limit else Paginator(ids, per_page)
         page = paginator.get_page(request.GET.get("page"))
+        page_ids = list(page.object_list)
+        by_pk = {obj.pk: obj for obj in qs.order_by().filter(pk__in=page_ids)} if page_ids else {}
+        page.object_list = [by_pk[pk] for pk in page_ids if pk in by_pk]
         rows = [(obj, [col.render(obj) for col in columns]) for obj in page.object_list]
         query = request.GET.copy()
         query.pop("page", None)

@@ -70,6 +70,9 @@ class Table:
     columns: list[Column]
     default_sort: tuple[str, ...] = ()
     select_related: tuple[str, ...] = ()
+    # Small catalogue tables (types, models) read once per page instead of joined: each join
+    # costs PostgreSQL planning time on every page.
+    prefetch_related: tuple[str, ...] = ()
     # Fields the list and its export never show (long texts, JSON): not loaded, so a page of
     # 50 rows does not read and copy kilobytes per row.
     defer: tuple[str, ...] = ()

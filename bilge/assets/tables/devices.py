@@ -81,8 +81,7 @@ device_table = Table(
         Column("tasinir_code", _("taşınır code"), accessor="tasinir_code.code", default=False),
     ],
     default_sort=("-id",),
-    select_related=("device_type", "model__manufacturer", "holder", "unit", "location", "tasinir_code"),
-    defer=("search_text", "attributes", "notes", "device_type__fields", "device_type__search_text",
-           "model__attributes", "model__search_text", "model__manufacturer__search_text", "holder__search_text",
-           "unit__search_text", "location__search_text", "tasinir_code__search_text"),
+    select_related=("holder", "unit", "location"),
+    prefetch_related=("device_type", "model__manufacturer", "tasinir_code"),
+    defer=("search_text", "attributes", "notes", "holder__search_text", "unit__search_text", "location__search_text"),
 )
