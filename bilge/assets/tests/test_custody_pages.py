@@ -137,3 +137,10 @@ def test_the_api_acts_through_the_services(inv, make_device):
     confirmed = employee.post(f"/api/custodies/{custody_id}/confirm/")
     assert confirmed.status_code == 200 and confirmed.json()["confirmed_at"]
     assert api.post(f"/api/custodies/{moved.json()['id']}/confirm/").status_code == 403
+
+
+def test_my_devices_explains_an_account_without_a_person(client, inv, admin_user):
+    client.force_login(admin_user)
+    response = client.get("/assets/my-devices/")
+    assert response.status_code == 200
+    assert 'data-testid="no-person"' in response.content.decode()

@@ -134,8 +134,8 @@ class MyDevices(View):
 
     def get(self, request):
         person = person_of(request.user)
-        if person is None or not request.user.is_authenticated:
-            raise PermissionDenied(_("No person is linked to your account."))
+        if person is None:  # an account of no one on the staff list (an administrator): nothing to hold
+            return render(request, "assets/my_devices.html", {"no_person": True})
         return render(request, "assets/my_devices.html", {
             "devices": services.open_items(person).select_related("location"),
             "pending": services.unconfirmed(person),
