@@ -71,7 +71,9 @@ class TicketUI(ModelUI):
     @classmethod
     def bulk_context(cls, request):
         person = person_of(request.user)
-        technicians = (services.technicians(person.unit_id).only("id", "first_name", "last_name")
+        # (id, name) pairs: a big IT department has hundreds of technicians on every queue page.
+        technicians = ([(pk, f"{first} {last}".strip()) for pk, first, last in
+                        services.technicians(person.unit_id).values_list("pk", "first_name", "last_name")]
                        if person and person.unit.is_it else [])
         return {**super().bulk_context(request), "technicians": technicians}
 

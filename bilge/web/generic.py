@@ -15,6 +15,8 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -184,13 +186,15 @@ class ObjectListView(UIView):
         query.pop("page", None)
         sort_query = query.copy()
         sort_query.pop("sort", None)
+        bulk_actions = (ui.bulk_actions if ui.bulk_actions and has_module_perm(request.user, ui.module(), "change")
+                        else ())
         context = self.base_context(
-            filterset=filterset, page=page, rows=rows, columns=columns, all_columns=table.columns,
+            filterset=filterset, page=page, rows=rows, body=_body_html(rows, bool(bulk_actions)),
+            columns=columns, all_columns=table.columns,
             chosen=[c.name for c in columns], sort=sort, query=query.urlencode(),
             sort_query=sort_query.urlencode(), per_page=per_page, page_sizes=PAGE_SIZES,
             total=paginator.count, total_capped=getattr(paginator, "capped", False),
-            bulk_actions=ui.bulk_actions if ui.bulk_actions and has_module_perm(request.user, ui.module(), "change")
-            else (),
+            bulk_actions=bulk_actions,
         )
         if context["bulk_actions"]:
             context.update(ui.bulk_context(request))
@@ -270,6 +274,22 @@ class ObjectListView(UIView):
         response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         response["Content-Disposition"] = f'attachment; filename="{_ascii(name)}.xlsx"'
         return response
+
+
+def _body_html(rows, selectable: bool) -> str:
+    """The table rows as one string: the template engine's loop costs about 50 µs a cell, and a
+    page has 500 cells. Cells are escaped unless a column rendered them as safe HTML (links)."""
+    select = escape(_("Select"))
+    html = []
+    for obj, cells in rows:
+        html.append('<tr class="text-body-secondary">' if getattr(obj, "is_archived", False) else "<tr>")
+        if selectable:
+            html.append(f'<td class="text-center"><input class="form-check-input" type="checkbox" name="ids" '
+                        f'value="{obj.pk}" form="bulk-form" aria-label="{select} {escape(str(obj))}" '
+                        f'data-testid="select-{obj.pk}"></td>')
+        html.extend(f"<td>{conditional_escape(cell)}</td>" for cell in cells)
+        html.append("</tr>")
+    return mark_safe("".join(html))
 
 
 def _field_at(model, path):

@@ -133,6 +133,8 @@ class MyDevices(View):
     """The portal's "my devices": what I hold, the documents waiting for my confirmation, all my documents."""
 
     def get(self, request):
+        if not has_module_perm(request.user, "assets", "view"):
+            raise PermissionDenied(_("You do not have the right to do this."))
         person = person_of(request.user)
         if person is None:  # an account of no one on the staff list (an administrator): nothing to hold
             return render(request, "assets/my_devices.html", {"no_person": True})
