@@ -7,13 +7,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bilge.core import audit
+from bilge.core import audit, numbering
 from bilge.core.events import emit
 from bilge.core.models import Delegation, Person, Unit
 from bilge.core.notify import localized, notify
@@ -65,24 +65,7 @@ def priority_for(impact: int, urgency: int) -> int:
 def next_number(year: int) -> str:
     """The next number of the year, e.g. 2026-000123: unique and gapless also under concurrent
     creation (the year's counter row is locked until the creating transaction ends)."""
-    if not connection.in_atomic_block:
-        raise RuntimeError("next_number() must run inside the ticket's transaction")
-    # The common case in one statement: the year's row exists; UPDATE takes its lock until commit.
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {TicketSequence._meta.db_table} SET last = last + 1 WHERE year = %s RETURNING last",
-                       [year])
-        row = cursor.fetchone()
-    if row is not None:
-        return f"{year}-{row[0]:06d}"
-    try:
-        with transaction.atomic():
-            TicketSequence.objects.get_or_create(year=year)
-    except IntegrityError:
-        pass  # created by a concurrent transaction
-    seq = TicketSequence.objects.select_for_update().get(year=year)
-    seq.last += 1
-    seq.save(update_fields=["last"])
-    return f"{year}-{seq.last:06d}"
+    return f"{year}-{numbering.take(TicketSequence, year=year):06d}"
 
 
 # --- creating -----------------------------------------------------------------------------------

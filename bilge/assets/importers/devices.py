@@ -9,7 +9,6 @@ import re
 from collections import Counter, defaultdict
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
@@ -27,6 +26,8 @@ from bilge.assets.importers.base import (
     parse_decimal,
 )
 from bilge.assets.importers.readers import cell_text
+from bilge.assets.services.devices import sicil_no
+from bilge.core import numbering
 from bilge.core.permissions import authorize, person_of
 from bilge.core.turkish import fold
 
@@ -37,30 +38,10 @@ CHUNK = 2000
 
 def next_sicil_block(code: str, year: int, n: int) -> int:
     """Reserve ``n`` consecutive sicil sequences of a taşınır code in a year in one locked update
-    and return the first (the counter row stays locked until the importing transaction ends, so
-    numbers stay unique and gapless as with ``next_sicil_no``)."""
+    and return the first (unique and gapless as with ``next_sicil_no``)."""
     from bilge.assets.models import SicilSequence
 
-    if not connection.in_atomic_block:
-        raise RuntimeError("next_sicil_block() must run inside the importing transaction")
-    table = SicilSequence._meta.db_table
-    sql = f"UPDATE {table} SET last = last + %s WHERE code = %s AND year = %s RETURNING last"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [n, code, year])
-        row = cursor.fetchone()
-        if row is None:
-            try:
-                with transaction.atomic():
-                    SicilSequence.objects.get_or_create(code=code, year=year)
-            except IntegrityError:
-                pass  # created by a concurrent transaction
-            cursor.execute(sql, [n, code, year])
-            row = cursor.fetchone()
-    return row[0] - n + 1
-
-
-def sicil_no(code: str, year: int, sequence: int) -> str:
-    return f"{code}/{year % 100:02d}/{sequence:06d}"
+    return numbering.take(SicilSequence, n, code=code, year=year)
 
 
 def _search_text(data: dict, model) -> str:

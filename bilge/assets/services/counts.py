@@ -9,7 +9,7 @@ import re
 from urllib.parse import unquote, urlparse
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.urls import Resolver404, resolve
 from django.utils import timezone
@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from bilge.assets.models import Count, CountLine, CountMember, Device, Location
 from bilge.assets.models.counts import CountSequence
-from bilge.core import audit
+from bilge.core import audit, numbering
 from bilge.core.permissions import authorize, can, person_of
 
 MIN_BOARD = 3
@@ -45,15 +45,7 @@ SCAN_LABELS = {
 
 def next_count_number(year: int) -> str:
     """``SYM-2026-0001``: the year's next count number, gapless under concurrent opening."""
-    try:
-        with transaction.atomic():
-            CountSequence.objects.get_or_create(year=year)
-    except IntegrityError:
-        pass  # created by a concurrent transaction
-    seq = CountSequence.objects.select_for_update().get(year=year)
-    seq.last += 1
-    seq.save(update_fields=["last"])
-    return f"SYM-{year}-{seq.last:04d}"
+    return f"SYM-{year}-{numbering.take(CountSequence, year=year):04d}"
 
 
 def location_subtree_ids(location: Location) -> list[int]:
@@ -267,18 +259,17 @@ def close(user, count: Count) -> Count:
 
 
 def _propose_movements(user, count: Count, result: dict) -> list:
-    from bilge.assets.models import Movement, MovementLine
-    from bilge.assets.services.disposal import _numbered_movement, movement_numbering
+    from bilge.assets.models import Movement
+    from bilge.assets.services.stock import record_device_movement
 
-    numbering = movement_numbering()
-    if count.warehouse_id is None or numbering is None:
+    if count.warehouse_id is None:
         return []
     movements = []
     for kind, lines in ((Movement.Kind.COUNT_SHORTAGE, result["missing"]),
                         (Movement.Kind.COUNT_SURPLUS, result["unexpected"])):
         if lines:
-            movements.append(_numbered_movement(
-                numbering, Movement, MovementLine, user, count.warehouse, kind, [line.device for line in lines],
+            movements.append(record_device_movement(
+                user, count.warehouse, kind, [line.device for line in lines],
                 note=_("Proposed by count %(number)s") % {"number": count.number},
                 order_ref=count.number, state=Movement.State.PENDING_INSPECTION))
     return movements

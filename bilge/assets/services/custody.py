@@ -8,13 +8,13 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bilge.assets.models import Custody, CustodyLine, CustodySequence, Device, Location
 from bilge.assets.services.stock import awaiting_inspection
-from bilge.core import audit
+from bilge.core import audit, numbering
 from bilge.core.permissions import authorize, person_of
 
 S = Device.Status
@@ -23,26 +23,8 @@ PREFIX = "TTB"
 
 def next_custody_number(year: int) -> str:
     """The next Taşınır Teslim Belgesi number of a year, e.g. ``TTB-2026-000001``: unique and
-    gapless under concurrent writers (the counter row stays locked until the transaction ends)."""
-    if not connection.in_atomic_block:
-        raise RuntimeError("next_custody_number() must run inside the custody transaction")
-    table = CustodySequence._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE year = %s RETURNING last", [year])
-        row = cursor.fetchone()
-    if row is None:
-        try:
-            with transaction.atomic():
-                CustodySequence.objects.get_or_create(year=year)
-        except IntegrityError:
-            pass  # created by a concurrent transaction
-        seq = CustodySequence.objects.select_for_update().get(year=year)
-        seq.last += 1
-        seq.save(update_fields=["last"])
-        last = seq.last
-    else:
-        last = row[0]
-    return f"{PREFIX}-{year}-{last:06d}"
+    gapless under concurrent writers (``bilge.core.numbering``)."""
+    return f"{PREFIX}-{year}-{numbering.take(CustodySequence, year=year):06d}"
 
 
 # --- checks -----------------------------------------------------------------------------------------

@@ -3,39 +3,23 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bilge.assets.models import Device, DeviceLink, SicilSequence
-from bilge.core import audit
+from bilge.core import audit, numbering
 from bilge.core.permissions import authorize
 
 
 def next_sicil_no(code: str, year: int) -> str:
     """The next sicil no of a taşınır code in a year, e.g. ``255.01.02.01/26/000123``: unique and
-    gapless also under concurrent registration (the counter row stays locked until the
-    registering transaction ends)."""
-    if not connection.in_atomic_block:
-        raise RuntimeError("next_sicil_no() must run inside the registering transaction")
-    table = SicilSequence._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE code = %s AND year = %s RETURNING last",
-                       [code, year])
-        row = cursor.fetchone()
-    if row is None:
-        try:
-            with transaction.atomic():
-                SicilSequence.objects.get_or_create(code=code, year=year)
-        except IntegrityError:
-            pass  # created by a concurrent transaction
-        seq = SicilSequence.objects.select_for_update().get(code=code, year=year)
-        seq.last += 1
-        seq.save(update_fields=["last"])
-        last = seq.last
-    else:
-        last = row[0]
-    return f"{code}/{year % 100:02d}/{last:06d}"
+    gapless also under concurrent registration (``bilge.core.numbering``)."""
+    return sicil_no(code, year, numbering.take(SicilSequence, code=code, year=year))
+
+
+def sicil_no(code: str, year: int, sequence: int) -> str:
+    return f"{code}/{year % 100:02d}/{sequence:06d}"
 
 
 def register_device(user, device: Device, *, year: int | None = None) -> Device:

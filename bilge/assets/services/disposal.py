@@ -7,13 +7,13 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bilge.assets.models import Device, Disposal, DisposalItem, DisposalMember
 from bilge.assets.models.disposal import DisposalSequence
-from bilge.core import audit
+from bilge.core import audit, numbering
 from bilge.core.permissions import authorize
 
 MIN_COMMITTEE = 3
@@ -22,16 +22,8 @@ S = Disposal.State
 
 def next_disposal_number(year: int) -> str:
     """``KDT-2026-000001``: the year's next number, gapless and unique also under concurrent
-    proposals (the year's counter row stays locked until the proposing transaction ends)."""
-    try:
-        with transaction.atomic():
-            DisposalSequence.objects.get_or_create(year=year)
-    except IntegrityError:
-        pass  # created by a concurrent transaction
-    seq = DisposalSequence.objects.select_for_update().get(year=year)
-    seq.last += 1
-    seq.save(update_fields=["last"])
-    return f"KDT-{year}-{seq.last:06d}"
+    proposals (``bilge.core.numbering``)."""
+    return f"KDT-{year}-{numbering.take(DisposalSequence, year=year):06d}"
 
 
 def _require(user, action: str, disposal: Disposal):
@@ -257,41 +249,14 @@ def complete(user, disposal: Disposal) -> Disposal:
 
 
 def _disposal_movement(user, disposal: Disposal, devices):
-    """The disposal's Varlık İşlem Fişi, when the stock area can number one (else None)."""
-    numbering = movement_numbering()
+    """The disposal's Varlık İşlem Fişi (None when no warehouse is known for its devices)."""
+    from bilge.assets.models import Movement
+    from bilge.assets.services.stock import record_device_movement
+
     warehouse = disposal.warehouse or next((d.warehouse for d in devices if d.warehouse_id), None)
-    if numbering is None or warehouse is None:
+    if warehouse is None:
         return None
-    from bilge.assets.models import Movement, MovementLine
-
-    return _numbered_movement(numbering, Movement, MovementLine, user, warehouse, Movement.Kind.DISPOSAL,
-                              devices, note=_("Disposal %(number)s, decision %(no)s") % {
-                                  "number": disposal.number, "no": disposal.decision_no},
-                              order_ref=f"{disposal.number} / {disposal.decision_no}")
-
-
-def movement_numbering():
-    """The stock area's ``next_movement_number``, when it exists."""
-    try:
-        from bilge.assets.services import stock
-    except ImportError:
-        return None
-    return getattr(stock, "next_movement_number", None)
-
-
-def _numbered_movement(numbering, Movement, MovementLine, user, warehouse, kind, devices, *, note="",
-                       order_ref="", state=None):
-    """One Varlık İşlem Fişi with a line per device, numbered by the stock area (shared by counts)."""
-    today = timezone.localdate()
-    number = numbering(warehouse, today.year)
-    movement = Movement(institution_id=warehouse.institution_id, warehouse=warehouse, year=today.year,
-                        sequence=int(number.rsplit("/", 1)[-1]), number=number, kind=kind, date=today,
-                        created_by=user, note=note, order_ref=order_ref)
-    if state is not None:
-        movement.state = state
-    if movement.state == Movement.State.ACCEPTED:
-        movement.accepted_by, movement.accepted_at = user, timezone.now()
-    movement.save()
-    for device in devices:
-        MovementLine.objects.create(movement=movement, device=device, quantity=1, unit_price=device.price)
-    return movement
+    return record_device_movement(user, warehouse, Movement.Kind.DISPOSAL, devices,
+                                  note=_("Disposal %(number)s, decision %(no)s") % {
+                                      "number": disposal.number, "no": disposal.decision_no},
+                                  order_ref=f"{disposal.number} / {disposal.decision_no}")

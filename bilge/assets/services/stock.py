@@ -22,7 +22,7 @@ import datetime
 from collections import OrderedDict
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,7 +37,7 @@ from bilge.assets.models import (
     StockLevel,
     Warehouse,
 )
-from bilge.core import audit
+from bilge.core import audit, numbering
 from bilge.core.permissions import authorize, can, person_of
 
 K = Movement.Kind
@@ -54,28 +54,8 @@ NOT_APPROVED_STATUSES = ("new", "awaiting_approval", "rejected", "cancelled")
 
 def next_movement_number(warehouse: Warehouse, year: int) -> str:
     """The next Varlık İşlem Fişi number of ``warehouse`` in fiscal ``year``, e.g. ``2026/000001``:
-    from 1 each year, gapless also under concurrent movements (the counter row stays locked until
-    the recording transaction ends)."""
-    if not connection.in_atomic_block:
-        raise RuntimeError("next_movement_number() must run inside the recording transaction")
-    table = MovementSequence._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE warehouse_id = %s AND year = %s RETURNING last",
-                       [warehouse.pk, year])
-        row = cursor.fetchone()
-    if row is None:
-        try:
-            with transaction.atomic():
-                MovementSequence.objects.get_or_create(warehouse=warehouse, year=year)
-        except IntegrityError:
-            pass  # created by a concurrent transaction
-        seq = MovementSequence.objects.select_for_update().get(warehouse=warehouse, year=year)
-        seq.last += 1
-        seq.save(update_fields=["last"])
-        last = seq.last
-    else:
-        last = row[0]
-    return f"{year}/{last:06d}"
+    from 1 each year, gapless also under concurrent movements (``bilge.core.numbering``)."""
+    return f"{year}/{numbering.take(MovementSequence, warehouse=warehouse, year=year):06d}"
 
 
 # --- the basis of an issue ------------------------------------------------------------------------
@@ -245,6 +225,21 @@ def _save_numbered(movement: Movement) -> Movement:
     movement.number = next_movement_number(movement.warehouse, movement.year)
     movement.sequence = int(movement.number.split("/")[1])
     movement.save()
+    return movement
+
+
+def record_device_movement(user, warehouse: Warehouse, kind: str, devices, *, note: str = "", order_ref: str = "",
+                           state: str = ST.ACCEPTED) -> Movement:
+    """A Varlık İşlem Fişi of today with one line per device, for another service that has checked
+    the user's right itself (a completed disposal; the differences a closed count proposes)."""
+    today = timezone.localdate()
+    movement = Movement(institution_id=warehouse.institution_id, warehouse=warehouse, kind=kind, state=state,
+                        date=today, year=today.year, created_by=user, note=note, order_ref=order_ref)
+    if state == ST.ACCEPTED:
+        movement.accepted_by, movement.accepted_at = user, timezone.now()
+    _save_numbered(movement)
+    _write_lines(movement, [{"item": None, "device": d, "quantity": 1, "unit_price": d.price, "for_device": None}
+                            for d in devices])
     return movement
 
 
