@@ -16,7 +16,7 @@ from bilge.core.turkish import fold
 from bilge.servicedesk import filters, forms, services, tables
 from bilge.servicedesk.forms_schema import labelled_answers
 from bilge.servicedesk.models import Approval, Article, AssignmentRule, RequestType, Service, Ticket
-from bilge.web.generic import ModelUI, ObjectEditView, require_module
+from bilge.web.generic import ModelUI, ObjectEditView, perform, require_module
 
 
 class ServiceUI(ModelUI):
@@ -364,15 +364,8 @@ class ArticleAttach(View):
 
     def post(self, request, pk):
         article = get_object_or_404(services.articles_for(request.user), pk=pk)
-        try:
-            services.attach_to_article(request.user, article, request.FILES.getlist("attachments"))
-        except PermissionError as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("Saved: %(object)s") % {"object": article.title})
-        return redirect(article.get_absolute_url())
+        return perform(request, lambda: services.attach_to_article(request.user, article, request.FILES.getlist("attachments")),
+                       _("Saved: %(object)s") % {"object": article.title}, article.get_absolute_url())
 
 
 def _download(stored):

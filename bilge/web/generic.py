@@ -123,6 +123,20 @@ class ModelUI:
         return views
 
 
+def perform(request, action, success: str, next_url: str):
+    """A POST that runs one service operation and returns to a page: the service's PermissionError
+    is a 403, its ValidationError a message on that page (nothing was written), else ``success``."""
+    try:
+        action()
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, success)
+    return redirect(next_url)
+
+
 def require_module(request, ui, action: str) -> None:
     if not has_module_perm(request.user, ui.module(), action):
         raise PermissionDenied(_("You do not have the right to do this."))

@@ -17,7 +17,7 @@ from bilge.assets.services import counts as services
 from bilge.assets.tables.counts import count_table
 from bilge.assets.views import labels
 from bilge.core.permissions import has_module_perm, person_of
-from bilge.web.generic import ModelUI, require_module
+from bilge.web.generic import ModelUI, perform, require_module
 from bilge.web.pdf import pdf_context, pdf_response
 
 LIST_LIMIT = 500  # rows of each list on the screen (the PDF lists them all)
@@ -140,15 +140,8 @@ class Recount(View):
 class Close(View):
     def post(self, request, pk):
         count = _count(request, pk)
-        try:
-            services.close(request.user, count)
-        except PermissionError as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("Count %(number)s is closed.") % {"number": count.number})
-        return redirect(count.get_absolute_url())
+        return perform(request, lambda: services.close(request.user, count),
+                       _("Count %(number)s is closed.") % {"number": count.number}, count.get_absolute_url())
 
 
 class CountPdf(View):

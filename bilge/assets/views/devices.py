@@ -1,8 +1,7 @@
 """Pages of devices, their catalogue (taşınır codes, types, manufacturers, models) and locations."""
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,7 +22,7 @@ from bilge.assets.services import devices as services
 from bilge.assets.tables import devices as tables
 from bilge.core.permissions import can, has_module_perm, person_of
 from bilge.servicedesk.forms_schema import labelled_answers
-from bilge.web.generic import ModelUI, ObjectEditView, require_module
+from bilge.web.generic import ModelUI, ObjectEditView, perform, require_module
 
 
 class TasinirCodeUI(ModelUI):
@@ -195,15 +194,9 @@ class DeviceStatus(View):
 
     def post(self, request, pk):
         device = _device(request, pk)
-        try:
-            services.set_status(request.user, device, request.POST.get("status", ""), request.POST.get("note", ""))
-        except PermissionError as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("Saved: %(object)s") % {"object": device.sicil_no})
-        return redirect(device.get_absolute_url())
+        status, note = request.POST.get("status", ""), request.POST.get("note", "")
+        return perform(request, lambda: services.set_status(request.user, device, status, note),
+                       _("Saved: %(object)s") % {"object": device.sicil_no}, device.get_absolute_url())
 
 
 class DeviceLinks(View):
@@ -211,7 +204,8 @@ class DeviceLinks(View):
 
     def post(self, request, pk):
         device = _device(request, pk)
-        try:
+
+        def action():
             if request.POST.get("remove"):
                 link = get_object_or_404(DeviceLink.objects.filter(archived_at__isnull=True),
                                          pk=request.POST["remove"], source=device)
@@ -222,13 +216,8 @@ class DeviceLinks(View):
                     raise ValidationError(_("No device has the sicil no %(sicil)s.") % {
                         "sicil": request.POST.get("target", "").strip()})
                 services.add_link(request.user, device, request.POST.get("kind", ""), other)
-        except PermissionError as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("Saved: %(object)s") % {"object": device.sicil_no})
-        return redirect(device.get_absolute_url())
+
+        return perform(request, action, _("Saved: %(object)s") % {"object": device.sicil_no}, device.get_absolute_url())
 
 
 class TicketDevices(View):
@@ -240,19 +229,15 @@ class TicketDevices(View):
         if not has_module_perm(request.user, "servicedesk", "change"):
             raise PermissionDenied
         ticket = get_object_or_404(Ticket.objects.visible_to(request.user, "view"), pk=ticket_pk)
-        try:
+
+        def action():
             if request.POST.get("unlink"):
                 device = get_object_or_404(ticket.devices.all(), pk=request.POST["unlink"])
                 services.unlink_ticket(request.user, ticket, device)
             else:
                 services.link_ticket(request.user, ticket, request.POST.get("sicil_no", ""))
-        except PermissionError as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("Saved: %(object)s") % {"object": ticket.number})
-        return redirect(ticket.get_absolute_url())
+
+        return perform(request, action, _("Saved: %(object)s") % {"object": ticket.number}, ticket.get_absolute_url())
 
 
 class LocationAutocomplete(View):
