@@ -107,6 +107,28 @@ def admin_user(db, django_user_model):
                                                       email="root@example.org")
 
 
+@pytest.fixture
+def shared_cache(settings):
+    """The production cache (Redis, shared by every process), so that what each process keeps
+    between configuration changes (``bilge.core.configcache``) is kept in the test too. Its own
+    key prefix keeps parallel test workers apart."""
+    import uuid
+
+    from bilge.core import configcache
+    from bilge.testing import REDIS_TEST_URL as url
+    from bilge.testing import redis_reachable
+
+    require(redis_reachable(), f"Redis at {url}")
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url,
+                                   "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
+    configcache.clear()
+    yield
+    from django.core.cache import cache
+
+    cache.delete(configcache.GENERATION_KEY)  # not clear(): that empties the whole Redis database
+    configcache.clear()
+
+
 def pytest_collection_modifyitems(config, items):
     if os.environ.get("BILGE_BROWSER_ONLY"):
         items[:] = [i for i in items if i.get_closest_marker("browser")]

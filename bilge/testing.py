@@ -1,8 +1,21 @@
 """Test helpers shared by every app's tests."""
 
 import os
+import socket
+from urllib.parse import urlparse
 
 import pytest
+
+REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+
+
+def redis_reachable(url: str = REDIS_TEST_URL) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=1):
+            return True
+    except OSError:
+        return False
 
 
 def require(condition: bool, reason: str) -> None:

@@ -26,3 +26,21 @@ class CoreConfig(AppConfig):
         from axes.signals import user_locked_out
 
         user_locked_out.connect(core_signals.on_lockout, dispatch_uid="bilge_lockout")
+
+        from bilge.core import configcache
+        from bilge.core.models import (
+            CalendarDay,
+            Delegation,
+            Institution,
+            NotificationTemplate,
+            Person,
+            Role,
+            RoleAssignment,
+            Unit,
+            WorkingCalendar,
+        )
+
+        # Read on every request: the rights (people, roles, delegations) and the unit tree; read at
+        # every ticket: the calendar and the administrators' notification templates.
+        configcache.register(Institution, Unit, Person, Role, RoleAssignment, Delegation, WorkingCalendar,
+                             CalendarDay, NotificationTemplate)

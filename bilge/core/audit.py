@@ -33,6 +33,8 @@ from dataclasses import dataclass, replace
 from django.db import connections, models, router, transaction
 from django.utils import timezone
 
+from bilge.core import configcache
+
 GENESIS_HASH = "0" * 64
 ADVISORY_LOCK_KEY = 0x6231_6765  # "b1ge"
 MASK = "••••••"
@@ -466,6 +468,7 @@ class AuditedQuerySet(models.QuerySet):
 
     def update(self, **kwargs):
         model = self.model
+        configcache.bulk_write(model, kwargs)
         if not is_audited(model) or not current_context().enabled:
             return super().update(**kwargs)
         tracked = {f.attname: f for f in _tracked_fields(model)}
@@ -497,6 +500,7 @@ class AuditedQuerySet(models.QuerySet):
 
     def bulk_create(self, objs, *args, **kwargs):
         model = self.model
+        configcache.bulk_write(model)
         if not is_audited(model) or not current_context().enabled:
             return super().bulk_create(objs, *args, **kwargs)
         with transaction.atomic(using=self.db, savepoint=False):
@@ -511,6 +515,7 @@ class AuditedQuerySet(models.QuerySet):
 
     def bulk_update(self, objs, fields, *args, **kwargs):
         model = self.model
+        configcache.bulk_write(model, fields)
         if not is_audited(model) or not current_context().enabled:
             return super().bulk_update(objs, fields, *args, **kwargs)
         objs = list(objs)

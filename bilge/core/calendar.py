@@ -310,11 +310,17 @@ class BusinessCalendar:
 
     @classmethod
     def for_institution(cls, institution) -> BusinessCalendar:
-        """The institution's default calendar (two queries), or ``default()`` when it has none.
-        Build it once and reuse it for many computations."""
-        from bilge.core.models import WorkingCalendar
+        """The institution's default calendar, or ``default()`` when it has none. Kept by each
+        process until a calendar or one of its days changes (``bilge.core.configcache``)."""
+        from bilge.core import configcache
 
         institution_id = getattr(institution, "pk", institution)
+        return configcache.get(("calendar", institution_id), lambda: cls._load_for_institution(institution_id))
+
+    @classmethod
+    def _load_for_institution(cls, institution_id) -> BusinessCalendar:
+        from bilge.core.models import WorkingCalendar
+
         calendar = (WorkingCalendar.objects.filter(institution_id=institution_id, is_default=True,
                                                    archived_at__isnull=True).order_by("pk").first())
         return cls.default() if calendar is None else cls.from_model(calendar)

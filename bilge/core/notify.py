@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import Promise, lazy
 
+from bilge.core import configcache
 from bilge.core.models import Notification, NotificationPreference, NotificationTemplate
 from bilge.core.notification_kinds import get_kind
 from bilge.core.notification_render import language_of, render_pair
@@ -66,6 +67,12 @@ def preference_for(user) -> NotificationPreference:
     return pref if pref is not None else NotificationPreference(user=user)
 
 
+def template_overrides(kind: str) -> dict[str, NotificationTemplate]:
+    """The administrators' current templates of ``kind`` by language (kept between changes)."""
+    return configcache.get(("notification-templates", kind), lambda: {
+        t.language: t for t in NotificationTemplate.objects.filter(kind=kind, archived_at__isnull=True)})
+
+
 def notify(users, kind: str, context: dict | None = None, url: str = "") -> list[Notification]:
     """Tell ``users`` (a user or several; None, inactive and duplicates are skipped) about an event
     of ``kind``. ``context`` holds the values the kind's templates use (plain values; user input
@@ -83,7 +90,7 @@ def notify(users, kind: str, context: dict | None = None, url: str = "") -> list
     if not recipients:
         return []
     prefs = preferences(recipients)
-    overrides = {t.language: t for t in NotificationTemplate.objects.filter(kind=kind, archived_at__isnull=True)}
+    overrides = template_overrides(kind)
     texts: dict[str, tuple[str, str]] = {}  # rendered once per language
     rows = []
     for user in recipients:

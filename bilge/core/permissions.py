@@ -139,35 +139,62 @@ _DEPUTY_SQL = (
     "ORDER BY d.id, ra.id")
 
 
-def _assignments(user):
-    """(assignment, role grants, person, principal user id, delegation kind) for the user and
-    for every person the user deputises for today. Plain SQL, two or three short queries: the
-    ORM's cost per query would be most of a small request's time."""
-    cache = _cache(user)
-    if "assignments" in cache:
-        return cache["assignments"]
+_OWN = object()  # stands for the user's own person in the kept rows
+
+
+def _load_assignments(user_id: int, today: datetime.date):
+    """The user's person (id, unit, institution) and rows as ``_assignments`` gives them, with
+    ``_OWN`` for the person. Plain SQL, two or three short queries: the ORM's cost per query would
+    be most of a small request's time."""
     from django.db import connection
 
-    from bilge.core.models import Delegation, Person
+    from bilge.core.models import Delegation
 
     rows = []
-    person = Person.objects.filter(user_id=user.pk).only("id", "unit_id", "institution_id").first()
     with connection.cursor() as cursor:
-        cursor.execute(_OWN_SQL, [user.pk])
+        cursor.execute("SELECT id, unit_id, institution_id FROM core_person WHERE user_id = %s "
+                       "ORDER BY last_name, first_name LIMIT 1", [user_id])
+        person = cursor.fetchone()
+        cursor.execute(_OWN_SQL, [user_id])
         for scope, institution_id, unit_id, grants in cursor.fetchall():
-            rows.append((_Assigned(scope, institution_id, unit_id), _grants_value(grants), person, user.pk, None))
+            rows.append((_Assigned(scope, institution_id, unit_id), tuple(_grants_value(grants)), _OWN, user_id, None))
         if person is not None:
-            today = _today()
-            cursor.execute(_DEPUTY_SQL, [person.pk, today, today])
+            cursor.execute(_DEPUTY_SQL, [person[0], today, today])
             for kind, p_id, p_inst, p_unit, p_user, scope, institution_id, unit_id, grants in cursor.fetchall():
                 grants = _grants_value(grants)
                 if kind != Delegation.Kind.FULL:  # yetki devri: only the principal's approvals
                     grants = [f"{g.partition('.')[0]}.approve" for g in grants if g.partition(".")[2] in ("approve", "*")]
-                rows.append((_Assigned(scope, institution_id, unit_id), grants, _Principal(p_id, p_inst, p_unit),
-                             p_user, kind))
+                rows.append((_Assigned(scope, institution_id, unit_id), tuple(grants),
+                             _Principal(p_id, p_inst, p_unit), p_user, kind))
+    return (tuple(person) if person is not None else None), tuple(rows)
+
+
+def _assignments(user):
+    """(assignment, role grants, person, principal user id, delegation kind) for the user and
+    for every person the user deputises for today. Each process keeps them between changes of
+    people, roles and delegations (bilge.core.configcache); the person is a fresh instance
+    (id, unit and institution loaded) for every request."""
+    cache = _cache(user)
+    if "assignments" in cache:
+        return cache["assignments"]
+    from bilge.core import configcache
+    from bilge.core.models import Person
+
+    today = _today()
+    person_values, kept = configcache.get(("rights", user.pk, today), lambda: _load_assignments(user.pk, today))
+    person = None
+    if person_values is not None:
+        person = Person.from_db("default", ["id", "unit_id", "institution_id"], _in_field_order(Person, dict(
+            zip(("id", "unit_id", "institution_id"), person_values, strict=True))))
+    rows = [(assigned, list(grants), person if who is _OWN else who, principal_user_id, kind)
+            for assigned, grants, who, principal_user_id, kind in kept]
     cache["assignments"] = rows
     cache["person"] = person
     return rows
+
+
+def _in_field_order(model, values: dict) -> list:
+    return [values[f.attname] for f in model._meta.concrete_fields if f.attname in values]
 
 
 def person_of(user):

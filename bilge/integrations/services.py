@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bilge.core import audit
+from bilge.core import audit, configcache
 from bilge.core.permissions import authorize
 from bilge.integrations.models import PING, Webhook, WebhookDelivery, new_secret
 
@@ -105,8 +105,9 @@ def matching_webhooks(name: str, instance) -> list[Webhook]:
     if institution_id is None:
         return []
     service_id = getattr(instance, "service_id", None)
-    hooks = (Webhook.objects.filter(institution_id=institution_id, active=True, archived_at__isnull=True)
-             .select_related("institution"))
+    hooks = configcache.get(("webhooks", institution_id), lambda: list(
+        Webhook.objects.filter(institution_id=institution_id, active=True, archived_at__isnull=True)
+        .select_related("institution")))
     return [h for h in hooks if h.wants(name) and (h.service_id is None or h.service_id == service_id)]
 
 

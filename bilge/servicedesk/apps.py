@@ -8,7 +8,12 @@ class ServicedeskConfig(AppConfig):
     verbose_name = _("Service desk")
 
     def ready(self):
+        from bilge.core import configcache
         from bilge.core.services import register_duty_work
+        from bilge.servicedesk.models import AssignmentRule
         from bilge.servicedesk.services import tickets_per_duty
+
+        # Read at every ticket that reaches a queue; whose turn it is changes with every ticket.
+        configcache.register(AssignmentRule, bookkeeping=("last_assigned",))
 
         register_duty_work(tickets_per_duty)

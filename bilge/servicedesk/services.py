@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bilge.core import audit, numbering
+from bilge.core import audit, configcache, numbering
 from bilge.core.events import emit
 from bilge.core.models import Delegation, Person, Unit
 from bilge.core.notify import localized, notify
@@ -259,34 +259,52 @@ def _start_clock(ticket: Ticket) -> None:
     auto_assign(ticket)
 
 
+def assignment_rules(service_id: int) -> list[dict]:
+    """The service's current assignment rules in their order, as plain data: read at every ticket
+    that reaches the queue, so each process keeps them until a rule changes (configcache)."""
+    from bilge.servicedesk.models import AssignmentRule
+
+    def load():
+        rules = (AssignmentRule.objects.filter(service_id=service_id, archived_at__isnull=True)
+                 .prefetch_related("members").order_by("order", "id"))
+        return [{"pk": rule.pk, "request_type_id": rule.request_type_id, "category": fold(rule.category),
+                 "requester_unit_id": rule.requester_unit_id, "strategy": rule.strategy,
+                 "members": tuple(sorted(m.pk for m in rule.members.all()))} for rule in rules]
+
+    return configcache.get(("assignment-rules", service_id), load)
+
+
 def auto_assign(ticket: Ticket):
     """Apply the service's first matching rule (in order): round robin, or the member with the
     fewest unfinished tickets. Returns the technician, or None (the ticket stays in the queue)."""
     from bilge.servicedesk.models import AssignmentRule
 
-    rules = (AssignmentRule.objects.filter(service_id=ticket.service_id, archived_at__isnull=True)
-             .prefetch_related("members").order_by("order", "id"))
-    for rule in rules:
-        if rule.request_type_id and rule.request_type_id != ticket.request_type_id:
+    for rule in assignment_rules(ticket.service_id):
+        if rule["request_type_id"] and rule["request_type_id"] != ticket.request_type_id:
             continue
-        if rule.category and fold(rule.category) != fold(ticket.category):
+        if rule["category"] and rule["category"] != fold(ticket.category):
             continue
-        if rule.requester_unit_id and ticket.requester_unit_id not in Unit.objects.descendant_ids(
-                rule.requester_unit_id):
+        if rule["requester_unit_id"] and ticket.requester_unit_id not in Unit.objects.descendant_ids(
+                rule["requester_unit_id"]):
             continue
-        members = sorted((m for m in rule.members.all() if m.is_archived is False), key=lambda m: m.pk)
+        # The members themselves are read now: one may have left since the rule was kept.
+        members = list(Person.objects.filter(pk__in=rule["members"], archived_at__isnull=True)
+                       .select_related("user").order_by("pk"))
         if not members:
             continue
-        if rule.strategy == AssignmentRule.Strategy.ROUND_ROBIN:
+        if rule["strategy"] == AssignmentRule.Strategy.ROUND_ROBIN:
+            # The rule's turn is locked until commit: tickets created at once take turns in order.
+            last = (AssignmentRule.objects.select_for_update().filter(pk=rule["pk"])
+                    .values_list("last_assigned_id", flat=True).first())
             ids = [m.pk for m in members]
-            after = ids.index(rule.last_assigned_id) + 1 if rule.last_assigned_id in ids else 0
+            after = ids.index(last) + 1 if last in ids else 0
             chosen = members[after % len(members)]
         else:
             load = dict(Ticket.objects.filter(assignee__in=members).exclude(status__in=Ticket.FINISHED_STATUSES)
                         .values_list("assignee").annotate(n=Count("id")))
             chosen = min(members, key=lambda m: (load.get(m.pk, 0), m.pk))
-        rule.last_assigned = chosen
-        rule.save(update_fields=["last_assigned", "updated_at"])
+        # Whose turn it is: bookkeeping (the audit trail records it; kept rules stay kept).
+        AssignmentRule.objects.filter(pk=rule["pk"]).update(last_assigned=chosen)
         ticket.assignee = chosen
         if ticket.status == S.OPEN:
             ticket.status = S.ASSIGNED

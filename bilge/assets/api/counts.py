@@ -7,7 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from bilge.api.serializers import id_field
+from bilge.api.serializers import ModelSerializer, id_field
 from bilge.api.viewsets import ReadOnlyModelViewSet
 from bilge.assets.filters.counts import CountFilterSet
 from bilge.assets.forms.disposal import institution_people
@@ -21,7 +21,7 @@ class CountMemberSerializer(serializers.Serializer):
     is_chair = serializers.BooleanField()
 
 
-class CountSerializer(serializers.ModelSerializer):
+class CountSerializer(ModelSerializer):
     members = CountMemberSerializer(many=True, read_only=True)
     expected = serializers.SerializerMethodField()
     found = serializers.SerializerMethodField()

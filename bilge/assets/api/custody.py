@@ -7,7 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from bilge.api.serializers import id_field
+from bilge.api.serializers import ModelSerializer, id_field
 from bilge.api.viewsets import ReadOnlyModelViewSet
 from bilge.assets.filters.custody import CustodyFilterSet
 from bilge.assets.models import Custody, Device, Location, Warehouse
@@ -19,7 +19,7 @@ class CustodyLineSerializer(serializers.Serializer):
     sicil_no = serializers.CharField(source="device.sicil_no")
 
 
-class CustodySerializer(serializers.ModelSerializer):
+class CustodySerializer(ModelSerializer):
     lines = CustodyLineSerializer(many=True, read_only=True)
 
     class Meta:

@@ -7,7 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from bilge.api.serializers import id_field
+from bilge.api.serializers import ModelSerializer, id_field
 from bilge.api.viewsets import ReadOnlyModelViewSet
 from bilge.assets.filters.disposal import DisposalFilterSet
 from bilge.assets.forms.disposal import institution_people
@@ -32,7 +32,7 @@ class DisposalMemberSerializer(serializers.Serializer):
     is_expert = serializers.BooleanField()
 
 
-class DisposalSerializer(serializers.ModelSerializer):
+class DisposalSerializer(ModelSerializer):
     items = DisposalItemSerializer(many=True, read_only=True)
     members = DisposalMemberSerializer(many=True, read_only=True)
 

@@ -10,13 +10,14 @@ from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from bilge.api.serializers import ModelSerializer
 from bilge.api.viewsets import ReadOnlyModelViewSet
 from bilge.assets import importers
 from bilge.assets.models import ImportJob
 from bilge.assets.services import imports as service
 
 
-class ImportJobSerializer(serializers.ModelSerializer):
+class ImportJobSerializer(ModelSerializer):
     percent = serializers.IntegerField(read_only=True)
 
     class Meta:

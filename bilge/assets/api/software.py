@@ -9,7 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from bilge.api.serializers import BilgeModelSerializer, id_field
+from bilge.api.serializers import BilgeModelSerializer, ModelSerializer, id_field
 from bilge.api.viewsets import ModelViewSet
 from bilge.assets.api.contracts import InstitutionDefaultMixin
 from bilge.assets.filters import software as filters
@@ -45,7 +45,7 @@ class LicenceSerializer(InstitutionDefaultMixin, BilgeModelSerializer):
         read_only_fields = ["archived_at"]
 
 
-class LicenceAssignmentSerializer(serializers.ModelSerializer):
+class LicenceAssignmentSerializer(ModelSerializer):
     class Meta:
         model = LicenceAssignment
         fields = ["id", "licence", "person", "device", "created_at"]
@@ -58,7 +58,7 @@ class AssignSerializer(serializers.Serializer):
     device = id_field(required=False)
 
 
-class InstallationSerializer(serializers.ModelSerializer):
+class InstallationSerializer(ModelSerializer):
     class Meta:
         model = Installation
         fields = ["id", "device", "software", "version", "source", "seen_at"]

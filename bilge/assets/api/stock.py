@@ -9,7 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from bilge.api.serializers import BilgeModelSerializer
+from bilge.api.serializers import BilgeModelSerializer, ModelSerializer
 from bilge.api.viewsets import ModelViewSet, ReadOnlyModelViewSet
 from bilge.assets.filters import stock as filters
 from bilge.assets.models import Device, DeviceModel, Movement, MovementLine, StockItem, StockLevel, Warehouse
@@ -41,7 +41,7 @@ class StockItemSerializer(BilgeModelSerializer):
         read_only_fields = ["archived_at"]
 
 
-class StockLevelSerializer(serializers.ModelSerializer):
+class StockLevelSerializer(ModelSerializer):
     threshold = serializers.IntegerField(read_only=True)
     below_reorder = serializers.BooleanField(read_only=True)
 
@@ -50,13 +50,13 @@ class StockLevelSerializer(serializers.ModelSerializer):
         fields = ["id", "warehouse", "item", "quantity", "reorder_level", "threshold", "below_reorder", "alerted_at"]
 
 
-class MovementLineSerializer(serializers.ModelSerializer):
+class MovementLineSerializer(ModelSerializer):
     class Meta:
         model = MovementLine
         fields = ["id", "item", "device", "quantity", "unit_price", "for_device"]
 
 
-class MovementSerializer(serializers.ModelSerializer):
+class MovementSerializer(ModelSerializer):
     lines = MovementLineSerializer(many=True, read_only=True)
 
     class Meta:

@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from bilge.api.serializers import BilgeModelSerializer
+from bilge.api.serializers import BilgeModelSerializer, ModelSerializer
 from bilge.core.models import (
     AuditEntry,
     Delegation,
@@ -86,7 +86,7 @@ class RoleAssignmentSerializer(BilgeModelSerializer):
         fields = ["id", "user", "role", "scope", "unit", "institution"]
 
 
-class AuditEntrySerializer(serializers.ModelSerializer):
+class AuditEntrySerializer(ModelSerializer):
     class Meta:
         model = AuditEntry
         fields = ["id", "timestamp", "actor", "actor_label", "on_behalf_of", "on_behalf_of_label", "ip", "source",

@@ -50,14 +50,21 @@ class UnitQuerySet(TreeQuerySet, RestrictedQuerySet):
         """Ids of a unit and every unit below it (one recursive query; [] for an unknown unit).
 
         A plain recursive CTE over the parent links: the tree library's query also ranks every unit
-        of the table by name, which costs milliseconds on every permission check of IT staff."""
-        table = self.model._meta.db_table
-        with connections[self.db].cursor() as cursor:
-            cursor.execute(
-                f"WITH RECURSIVE tree(id) AS (SELECT id FROM {table} WHERE id = %s "
-                f"UNION ALL SELECT u.id FROM {table} u JOIN tree ON u.parent_id = tree.id) SELECT id FROM tree",
-                [unit_id])
-            return [row[0] for row in cursor.fetchall()]
+        of the table by name, which costs milliseconds on every permission check of IT staff.
+        Each process keeps the answer until a unit changes (bilge.core.configcache)."""
+        from bilge.core import configcache
+
+        table, db = self.model._meta.db_table, self.db
+
+        def load():
+            with connections[db].cursor() as cursor:
+                cursor.execute(
+                    f"WITH RECURSIVE tree(id) AS (SELECT id FROM {table} WHERE id = %s "
+                    f"UNION ALL SELECT u.id FROM {table} u JOIN tree ON u.parent_id = tree.id) SELECT id FROM tree",
+                    [unit_id])
+                return tuple(row[0] for row in cursor.fetchall())
+
+        return list(configcache.get(("unit-tree", db, unit_id), load))
 
 
 class Unit(TreeNode, ArchivableModel):

@@ -70,6 +70,15 @@ def test_an_override_is_used_for_its_language_and_archiving_it_brings_the_defaul
     assert row.subject == "Assigned to you: 2026-000042"
 
 
+def test_overrides_kept_by_each_process_follow_every_change(readers, admin_user, shared_cache):
+    """The same with the production cache (each process keeps the templates between changes),
+    read once before the override exists."""
+    _turkish, english = readers
+    [row] = notify(english, "assigned", ASSIGNED)
+    assert row.subject == "Assigned to you: 2026-000042"
+    test_an_override_is_used_for_its_language_and_archiving_it_brings_the_default_back(readers, admin_user)
+
+
 def test_user_input_is_printed_never_run(readers):
     _turkish, english = readers
     NotificationTemplate.objects.create(kind="comment", language="en", subject="{{ number }}",

@@ -5,10 +5,8 @@ import datetime
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
-from urllib.parse import urlparse
 
 import pytest
 from django.contrib.sessions.models import Session
@@ -17,23 +15,13 @@ from django.utils import timezone
 
 from bilge.core.models import AuditEntry, Unit
 from bilge.core.tasks import audited_task, clear_expired_sessions, ping
-from bilge.testing import require, subprocess_env
+from bilge.testing import REDIS_TEST_URL, redis_reachable, require, subprocess_env
 
-REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
 GREETING = "Merhaba — Çağrı İşık, ğüşıöç İĞÜŞÖÇ"
 
 
 def bilge_command(*args) -> list[str]:
     return [sys.executable, "-m", "bilge.cli", *args]
-
-
-def redis_reachable(url: str = REDIS_TEST_URL) -> bool:
-    parsed = urlparse(url)
-    try:
-        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 # --- tasks ---------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from bilge.api.serializers import BilgeModelSerializer
+from bilge.api.serializers import BilgeModelSerializer, ModelSerializer
 from bilge.core.events import EVENTS
 from bilge.integrations.models import Webhook, WebhookDelivery
 
@@ -30,7 +30,7 @@ class WebhookSerializer(BilgeModelSerializer):
         return [name for name in EVENTS if name in value]
 
 
-class WebhookDeliverySerializer(serializers.ModelSerializer):
+class WebhookDeliverySerializer(ModelSerializer):
     class Meta:
         model = WebhookDelivery
         fields = ["id", "webhook", "event", "delivery_id", "ticket_number", "status", "attempts", "next_attempt_at",

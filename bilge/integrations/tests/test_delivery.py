@@ -240,6 +240,27 @@ def test_event_service_institution_and_state_filters_are_respected(desk, receive
     assert row.payload["ticket"]["technician"] == {"name": desk["people"]["ipek"].full_name}
 
 
+@pytest.mark.django_db
+def test_webhooks_kept_by_each_process_follow_every_change(desk, receiver, new_ticket, shared_cache):
+    """With the production cache each process keeps the institution's webhooks between changes:
+    a new, a stopped and a changed webhook all count from the next event."""
+    new_ticket()
+    assert not WebhookDelivery.objects.exists()
+    hook = Webhook.objects.create(institution=desk["institution"], name="created", url=receiver.url(),
+                                  events=["ticket.created"])
+    new_ticket(title="İkinci")
+    assert WebhookDelivery.objects.filter(webhook=hook).count() == 1
+    hook.events = ["ticket.resolved"]
+    hook.save()
+    new_ticket(title="Üçüncü")
+    assert WebhookDelivery.objects.filter(webhook=hook).count() == 1
+    hook.events = ["ticket.created"]
+    hook.active = False
+    hook.save()
+    new_ticket(title="Dördüncü")
+    assert WebhookDelivery.objects.filter(webhook=hook).count() == 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_commit_nudges_the_worker_so_the_delivery_goes_out_at_once(hook, receiver, new_ticket):
     """Tests run tasks with the immediate backend: the task enqueued on commit sends at once."""

@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from bilge.api.serializers import BilgeModelSerializer, id_field
+from bilge.api.serializers import BilgeModelSerializer, ModelSerializer, id_field
 from bilge.servicedesk.models import (
     Approval,
     Article,
@@ -33,26 +33,26 @@ class RequestTypeSerializer(BilgeModelSerializer):
         read_only_fields = ["archived_at"]
 
 
-class ApprovalSerializer(serializers.ModelSerializer):
+class ApprovalSerializer(ModelSerializer):
     class Meta:
         model = Approval
         fields = ["id", "ticket", "step", "label", "approver", "decision", "note", "decided_by", "on_behalf_of",
                   "decided_at"]
 
 
-class CommentSerializer(serializers.ModelSerializer):
+class CommentSerializer(ModelSerializer):
     class Meta:
         model = Comment
         fields = ["id", "author", "body", "is_internal", "created_at"]
 
 
-class WorkLogSerializer(serializers.ModelSerializer):
+class WorkLogSerializer(ModelSerializer):
     class Meta:
         model = WorkLog
         fields = ["id", "person", "minutes", "note", "work_date"]
 
 
-class TicketSerializer(serializers.ModelSerializer):
+class TicketSerializer(ModelSerializer):
     class Meta:
         model = Ticket
         fields = ["id", "number", "institution", "requester", "requester_unit", "created_by", "channel",

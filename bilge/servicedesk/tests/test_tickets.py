@@ -305,3 +305,10 @@ def test_assignment_rules_round_robin_and_least_loaded(desk):
     rule.requester_unit = desk["zabita"]
     rule.save()
     assert printer_ticket(desk).assignee is None
+
+
+
+def test_assignment_rules_kept_by_each_process_follow_every_change(desk, shared_cache):
+    """The same with the production cache, where each process keeps the rules between changes:
+    a new member list, strategy or unit reaches the very next ticket."""
+    test_assignment_rules_round_robin_and_least_loaded(desk)

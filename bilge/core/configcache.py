@@ -1,0 +1,140 @@
+"""Configuration read on every request, kept in each process between changes.
+
+Some small tables change a few times a year but are read by every ticket created: the working
+calendar, the assignment rules, the webhooks, the administrators' notification templates. Each
+process keeps what it read, keyed by a *generation* number held in the shared cache (Redis in
+production). Saving or deleting a row of a registered model moves the generation on, at once and
+again when the transaction commits, so every process reads the tables again on its next request.
+The generation is read once per web request (one Redis round trip instead of a query per table)
+and on every call outside a request (worker, shell).
+
+Without a cache shared by the processes (the local-memory cache of a single-process
+installation) a change in one process could not reach the others: nothing is kept then, and
+every call reads the database.
+
+    rules = configcache.get(("rules", service_id), lambda: list(AssignmentRule.objects.filter(...)))
+
+What is returned is shared by every later caller until the next change: treat it as read-only.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from django.core.cache import cache, caches
+from django.core.signals import request_finished, request_started
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+GENERATION_KEY = "bilge:config-generation"
+_LOCAL_BACKENDS = ("LocMemCache", "DummyCache")
+
+_values: dict = {}  # key -> (generation, value)
+_lock = threading.Lock()
+_request = threading.local()  # .generation: read once per request (None outside a request)
+_models: dict = {}  # model -> the fields whose change is bookkeeping, not a change of configuration
+
+
+def shared() -> bool:
+    """Whether the cache is shared by every process (so the generation can reach them all)."""
+    return type(caches["default"]).__name__ not in _LOCAL_BACKENDS
+
+
+def _read_generation() -> int:
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        # First use after the cache was emptied: start somewhere no process has seen.
+        cache.add(GENERATION_KEY, 1, timeout=None)
+        value = cache.get(GENERATION_KEY) or 1
+    return value
+
+
+def generation() -> int:
+    current = getattr(_request, "generation", None)
+    if current is not None:
+        return current
+    value = _read_generation()
+    if getattr(_request, "in_request", False):
+        _request.generation = value
+    return value
+
+
+def get(key, load):
+    """The value of ``key``, from ``load()`` when it is not kept or a change happened since."""
+    if not shared():
+        return load()
+    current = generation()
+    kept = _values.get(key)
+    if kept is not None and kept[0] == current:
+        return kept[1]
+    value = load()
+    with _lock:
+        _values[key] = (current, value)
+    return value
+
+
+def clear() -> None:
+    """Forget everything this process kept (tests call it between tests)."""
+    with _lock:
+        _values.clear()
+    _request.generation = None
+
+
+def changed() -> None:
+    """Something registered changed: every process reads again (now, and after the commit)."""
+    _bump()
+    transaction.on_commit(_bump)
+
+
+def _bump() -> None:
+    clear()
+    if not shared():
+        return
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # the key is gone (cache restarted): a fresh start is a change too
+        cache.set(GENERATION_KEY, _read_generation() + 1, timeout=None)
+
+
+def _on_change(sender, update_fields=None, **kwargs) -> None:
+    if update_fields and set(update_fields) <= _models.get(sender, frozenset()):
+        return
+    changed()
+
+
+def bulk_write(model, fields=()) -> None:
+    """``update()``, ``bulk_create()`` or ``bulk_update()`` of ``model`` (no signals): a change
+    when the model is registered (bilge.core.audit.AuditedQuerySet calls this)."""
+    bookkeeping = _models.get(model)
+    if bookkeeping is None or (fields and set(fields) <= bookkeeping):
+        return
+    changed()
+
+
+def register(*models, bookkeeping=()) -> None:
+    """Keep reads of these models: any save, delete or bulk write of one of them is a change,
+    except a write of only the ``bookkeeping`` fields (e.g. whose turn it is in a rule)."""
+    for model in models:
+        if model in _models:
+            continue
+        _models[model] = frozenset(bookkeeping) | {"updated_at"}
+        uid = f"bilge.configcache.{model._meta.label}"
+        post_save.connect(_on_change, sender=model, dispatch_uid=uid + ".save", weak=False)
+        post_delete.connect(_on_change, sender=model, dispatch_uid=uid + ".delete", weak=False)
+        for field in model._meta.local_many_to_many:
+            m2m_changed.connect(_on_change, sender=field.remote_field.through, dispatch_uid=f"{uid}.{field.name}",
+                                weak=False)
+
+
+def _request_started(**kwargs) -> None:
+    _request.in_request = True
+    _request.generation = None
+
+
+def _request_finished(**kwargs) -> None:
+    _request.in_request = False
+    _request.generation = None
+
+
+request_started.connect(_request_started, dispatch_uid="bilge.configcache.started")
+request_finished.connect(_request_finished, dispatch_uid="bilge.configcache.finished")

@@ -1,0 +1,136 @@
+"""What each process keeps between configuration changes (bilge.core.configcache): kept while
+nothing changes, read again after a change made here or by another process, read once per web
+request, and never kept without a cache shared by the processes."""
+
+import pytest
+from django.core.cache import cache
+from django.core.signals import request_finished, request_started
+from django.utils import timezone
+
+from bilge.core import configcache
+from bilge.core.calendar import BusinessCalendar
+from bilge.core.models import CalendarDay, WorkingCalendar
+
+
+class Loader:
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self):
+        self.calls += 1
+        return self.calls
+
+
+def another_process_changes_something():
+    """What ``configcache.changed()`` does in another process: only the shared generation moves."""
+    cache.incr(configcache.GENERATION_KEY)
+
+
+@pytest.mark.django_db
+def test_kept_until_a_registered_model_changes(shared_cache, org):
+    load = Loader()
+    assert configcache.get("k", load) == 1
+    assert configcache.get("k", load) == 1
+    assert load.calls == 1
+    WorkingCalendar.objects.create(institution=org["institution"], name="Ana takvim", is_default=True)
+    assert configcache.get("k", load) == 2
+    assert configcache.get("k", load) == 2
+
+
+@pytest.mark.django_db
+def test_a_change_in_another_process_is_seen(shared_cache):
+    load = Loader()
+    configcache.get("k", load)
+    another_process_changes_something()
+    assert configcache.get("k", load) == 2
+    # The generation gone (Redis restarted): read again, never an old value.
+    cache.delete(configcache.GENERATION_KEY)
+    assert configcache.get("k", load) == 3
+    assert configcache.get("k", load) == 3
+
+
+@pytest.mark.django_db
+def test_read_once_per_request(shared_cache):
+    load = Loader()
+    request_started.send(sender=None)
+    try:
+        assert configcache.get("k", load) == 1
+        another_process_changes_something()
+        assert configcache.get("k", load) == 1  # one request sees one state
+    finally:
+        request_finished.send(sender=None)
+    request_started.send(sender=None)
+    try:
+        assert configcache.get("k", load) == 2
+    finally:
+        request_finished.send(sender=None)
+
+
+@pytest.mark.django_db
+def test_nothing_kept_without_a_shared_cache(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    load = Loader()
+    assert [configcache.get("k", load) for _ in range(3)] == [1, 2, 3]
+
+
+@pytest.mark.django_db
+def test_the_institution_calendar_follows_its_days(shared_cache, org):
+    import datetime as dt
+
+    inst = org["institution"]
+    calendar = WorkingCalendar.objects.create(institution=inst, name="Ana takvim", is_default=True)
+    monday = dt.date(2026, 3, 2)
+    assert BusinessCalendar.for_institution(inst.pk).working_minutes(monday) == 480
+    CalendarDay.objects.create(calendar=calendar, date=monday, kind=CalendarDay.Kind.NON_WORKING, name="İdari izin")
+    assert BusinessCalendar.for_institution(inst.pk).working_minutes(monday) == 0
+
+
+@pytest.mark.django_db
+def test_rights_kept_by_each_process_follow_people_roles_delegations_and_units(shared_cache, org, make_user,
+                                                                               django_user_model):
+    """Each request reads the user again; the rights behind it are kept between changes, and every
+    change of a role, a delegation, a person's unit or the unit tree counts from the next request."""
+    import datetime as dt
+
+    from bilge.core.models import Delegation, Person, Role, RoleAssignment, Unit
+    from bilge.core.permissions import can, person_of
+
+    people = org["people"]
+    cagri = make_user("cagri", person=people["cagri"], roles=[(["org.view"], "unit_tree")])
+
+    def fresh():  # what the next request sees
+        return django_user_model.objects.get(pk=cagri.pk)
+
+    def sees(person):
+        return can(fresh(), "view", Person.objects.get(pk=person.pk))
+
+    assert person_of(fresh()).pk == people["cagri"].pk
+    assert sees(people["oya"]) and not sees(people["ismail"])  # Yol Bakım, not Fen İşleri above it
+    # The unit tree: Yol Bakım moves under Zabıta.
+    yol = org["yol"]
+    yol.parent = org["zabita"]
+    yol.save()
+    assert sees(people["oya"]) and not sees(people["ilgaz"])
+    # The person moves to Zabıta: the unit tree is now Zabıta's, with Yol Bakım below it.
+    people["cagri"].unit = org["zabita"]
+    people["cagri"].save()
+    assert person_of(fresh()).unit_id == org["zabita"].pk
+    assert sees(people["ilgaz"]) and sees(people["oya"])
+    # A role given and taken back.
+    role = Role.objects.create(name="Kurum geneli", grants=["org.view"])
+    assignment = RoleAssignment.objects.create(user=cagri, role=role, scope="institution",
+                                               institution=org["institution"])
+    assert sees(people["ismail"])
+    assignment.delete()
+    assert not sees(people["ismail"])
+    # A delegation: Çağrı deputises for İsmail (unit manager of Fen İşleri) today.
+    ismail = make_user("ismail", person=people["ismail"], roles=[(["org.view"], "unit_tree")])
+    assert ismail and not sees(people["ismail"])
+    today = timezone.localdate()
+    delegation = Delegation.objects.create(principal=people["ismail"], delegate=people["cagri"],
+                                           start_date=today, end_date=today)
+    assert sees(people["ismail"])
+    Delegation.objects.filter(pk=delegation.pk).update(start_date=today - dt.timedelta(days=2),
+                                                       end_date=today - dt.timedelta(days=1))
+    assert not sees(people["ismail"]), "a bulk update is a change too"
+    assert Unit.objects.descendant_ids(org["zabita"].pk) == [org["zabita"].pk, yol.pk]
