@@ -58,3 +58,23 @@ class BilgeModelSerializer(ModelSerializer):
                 exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
             ) from exc
         return attrs
+
+
+class KeptRelatedField(serializers.PrimaryKeyRelatedField):
+    """A record of a small configuration table named by id, read from what each process keeps
+    between changes (``bilge.core.configcache.instance``) instead of a query per request. Archived
+    records are refused like missing ones. The model must be registered with configcache."""
+
+    def __init__(self, related: tuple = (), **kwargs):
+        self.related = tuple(related)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        from bilge.core import configcache
+
+        if isinstance(data, bool) or not isinstance(data, (int, str)):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        obj = configcache.instance(self.queryset.model, data, self.related)
+        if obj is None or getattr(obj, "is_archived", False):
+            self.fail("does_not_exist", pk_value=data)
+        return obj

@@ -32,6 +32,7 @@ class CoreConfig(AppConfig):
             CalendarDay,
             Delegation,
             Institution,
+            NotificationPreference,
             NotificationTemplate,
             Person,
             Role,
@@ -41,6 +42,6 @@ class CoreConfig(AppConfig):
         )
 
         # Read on every request: the rights (people, roles, delegations) and the unit tree; read at
-        # every ticket: the calendar and the administrators' notification templates.
+        # every ticket: the calendar, the notification templates and the recipients' preferences.
         configcache.register(Institution, Unit, Person, Role, RoleAssignment, Delegation, WorkingCalendar,
-                             CalendarDay, NotificationTemplate)
+                             CalendarDay, NotificationTemplate, NotificationPreference)

@@ -330,8 +330,8 @@ def write_entries(entries: list, using: str = "default") -> None:
     conn = connections[using]
     with transaction.atomic(using=using, savepoint=False):
         chain(entries, using)
-        if len(entries) == 1:
-            _insert(entries[0], conn)
+        if len(entries) <= _INSERT_ROWS:
+            _insert(entries, conn)
         else:
             AuditEntry.objects.using(using).bulk_create(entries, batch_size=500)
 
@@ -340,24 +340,30 @@ _INSERT_FIELDS = ("timestamp", "actor_id", "actor_label", "on_behalf_of_id", "on
                   "request_id", "action", "object_type", "object_id", "object_repr", "changes", "prev_hash", "hash")
 
 
-def _insert(entry, conn) -> None:
-    """One entry in one plain INSERT (the hot path of every audited save)."""
+_INSERT_ROWS = 20  # up to this many entries go in one plain INSERT; more through bulk_create
+
+
+def _insert(entries, conn) -> None:
+    """A few entries in one plain INSERT (the hot path of every audited save or operation)."""
     from bilge.core.models import AuditEntry
 
     fields = [AuditEntry._meta.get_field(name) for name in _INSERT_FIELDS]
-    values = [f.get_db_prep_save(getattr(entry, f.attname), connection=conn) for f in fields]
+    values = [f.get_db_prep_save(getattr(entry, f.attname), connection=conn) for entry in entries for f in fields]
     columns = ", ".join(conn.ops.quote_name(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO core_auditentry ({columns}) VALUES ({placeholders})"
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    sql = f"INSERT INTO core_auditentry ({columns}) VALUES " + ", ".join([row] * len(entries))
     with conn.cursor() as cursor:
-        if conn.vendor == "postgresql":
+        if conn.features.can_return_rows_from_bulk_insert:
             cursor.execute(sql + " RETURNING id", values)
-            entry.id = cursor.fetchone()[0]
+            ids = [r[0] for r in cursor.fetchall()]  # in the order of the rows, as bulk_create relies on
         else:
             cursor.execute(sql, values)
-            entry.id = cursor.lastrowid
-    entry._state.adding = False
-    entry._state.db = conn.alias
+            last = cursor.lastrowid  # SQLite: the rows of one statement get consecutive ids
+            ids = list(range(last - len(entries) + 1, last + 1))
+    for entry, pk in zip(entries, ids, strict=True):
+        entry.id = pk
+        entry._state.adding = False
+        entry._state.db = conn.alias
 
 
 def object_type_of(model) -> str:

@@ -73,6 +73,46 @@ def get(key, load):
     return value
 
 
+def instance(model, pk, related: tuple = ()):
+    """A fresh instance of ``model``'s row ``pk`` with its ``related`` rows (foreign keys) loaded,
+    built from values kept between changes of the registered models, or None when there is no such
+    row. Each call gets its own instances (and its own copies of JSON values): callers may change
+    them freely. For small configuration tables read on every write (a ticket's request type)."""
+    from django.db import DEFAULT_DB_ALIAS
+
+    def load():
+        row = model._base_manager.select_related(*related).filter(pk=pk).first()
+        if row is None:
+            return None
+        return _values_of(row), tuple((name, _values_of(getattr(row, name))) for name in related)
+
+    try:
+        pk = model._meta.pk.to_python(pk)
+    except Exception:  # not a key of this model at all (ValidationError, TypeError)
+        return None
+    kept = get(("instance", model._meta.label, pk, tuple(related)), load)
+    if kept is None:
+        return None
+    values, related_values = kept
+    obj = _build(model, values, DEFAULT_DB_ALIAS)
+    for name, rel_values in related_values:
+        rel_model = model._meta.get_field(name).related_model
+        obj._state.fields_cache[name] = None if rel_values is None else _build(rel_model, rel_values,
+                                                                               DEFAULT_DB_ALIAS)
+    return obj
+
+
+def _values_of(row):
+    return None if row is None else tuple(getattr(row, f.attname) for f in row._meta.concrete_fields)
+
+
+def _build(model, values, db):
+    import copy
+
+    values = [copy.deepcopy(v) if isinstance(v, (dict, list)) else v for v in values]
+    return model.from_db(db, [f.attname for f in model._meta.concrete_fields], values)
+
+
 def clear() -> None:
     """Forget everything this process kept (tests call it between tests)."""
     with _lock:

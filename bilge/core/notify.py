@@ -56,9 +56,19 @@ def _check_context(kind, context: dict) -> dict:
 
 
 def preferences(users) -> dict[int, NotificationPreference]:
-    """The stored preferences of these users by user id (one query); missing ones are not created."""
+    """The stored preferences of these users by user id, as unsaved copies to read (missing ones
+    are not created). Each process keeps them between changes of any preference."""
     ids = [u.pk for u in users if u is not None]
-    return {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=ids)}
+    if not configcache.shared():
+        return {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=ids)}
+    found = {}
+    for user_id in ids:
+        kept = configcache.get(("notification-preference", user_id), lambda user_id=user_id: (
+            NotificationPreference.objects.filter(user_id=user_id).values("language", "email").first()))
+        if kept is not None:
+            found[user_id] = NotificationPreference(user_id=user_id, language=kept["language"],
+                                                    email=dict(kept["email"] or {}))
+    return found
 
 
 def preference_for(user) -> NotificationPreference:

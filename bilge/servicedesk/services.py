@@ -72,7 +72,7 @@ def next_number(year: int) -> str:
 
 def _approver_for(step: dict, requester: Person) -> Person:
     kind = step["kind"]
-    inst = requester.institution
+    inst = requester.institution_id
     if kind == "unit_manager":
         unit = requester.unit
         while unit is not None:
@@ -110,7 +110,7 @@ def create_ticket(user, *, requester: Person, request_type: RequestType, title: 
         raise ValidationError(_("This request type is no longer offered."))
     if not title.strip():
         raise ValidationError({"title": [_("A subject is required.")]})
-    cleaned = clean_answers(request_type.form, answers or {}, institution=requester.institution)
+    cleaned = clean_answers(request_type.form, answers or {}, institution=requester.institution_id)
     from bilge.servicedesk import attachments
 
     files = list(files or [])
@@ -121,7 +121,8 @@ def create_ticket(user, *, requester: Person, request_type: RequestType, title: 
         raise ValidationError(_("Impact and urgency are 1, 2 or 3."))
     ticket = Ticket(
         phase=(request_type.phases[0]["key"] if request_type.phases else ""),
-        institution=requester.institution, requester=requester, requester_unit=requester.unit, created_by=user,
+        institution_id=requester.institution_id, requester=requester, requester_unit_id=requester.unit_id,
+        created_by=user,
         channel=channel, request_type=request_type, category=request_type.category, service=request_type.service,
         service_unit_id=request_type.service.unit_id, impact=impact, urgency=urgency,
         priority=priority_for(impact, urgency), title=title.strip()[:200], description=description.strip(),

@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from bilge.api.serializers import BilgeModelSerializer, ModelSerializer, id_field
+from bilge.api.serializers import BilgeModelSerializer, KeptRelatedField, ModelSerializer, id_field
 from bilge.servicedesk.models import (
     Approval,
     Article,
@@ -64,8 +64,8 @@ class TicketSerializer(ModelSerializer):
 
 
 class TicketCreateSerializer(serializers.Serializer):
-    request_type = serializers.PrimaryKeyRelatedField(
-        queryset=RequestType.objects.filter(archived_at__isnull=True).select_related("service"))
+    request_type = KeptRelatedField(queryset=RequestType.objects.filter(archived_at__isnull=True),
+                                    related=("service",))
     requester = serializers.IntegerField(required=False, help_text=_("A person; default: the caller."))
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")

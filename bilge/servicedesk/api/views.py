@@ -42,8 +42,8 @@ class TicketViewSet(ReadOnlyModelViewSet):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         requester = person_of(request.user) if not v.get("requester") else \
-            get_object_or_404(Person.objects.visible_to(request.user, "view")
-                          .select_related("institution", "unit", "user"), pk=v["requester"])
+            get_object_or_404(Person.objects.visible_to(request.user, "view").select_related("user"),
+                              pk=v["requester"])
         if requester is None:
             raise ValidationError({"requester": ["No person is linked to your account."]})
         ticket = services.create_ticket(

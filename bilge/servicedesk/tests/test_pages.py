@@ -102,6 +102,35 @@ def test_ticket_search_by_number_words_and_short_words_on_every_path(desk, clien
         assert _listed(client, q="yok böyle")[0] == set()
 
 
+def test_each_word_finds_the_words_it_begins_on_postgresql(desk, client, monkeypatch):
+    """PostgreSQL answers from the index of word beginnings: a word typed finds the words it begins
+    (Turkish suffixes: "yazıcı" finds "yazıcım"), device numbers by any of their parts, and not
+    the middle of a word; SQLite finds the letters anywhere. Rare and common words (the list's own
+    query) give the same answer."""
+    from django.db import connection
+
+    from bilge.servicedesk.filters import TicketFilterSet
+
+    user = desk["users"]["ipek"]
+    make = lambda title, devices="": services.create_ticket(  # noqa: E731
+        user, requester=desk["people"]["oya"], request_type=desk["printer"], title=title,
+        answers={"printer": "HP"}, channel="phone", related_devices=devices)
+    mine = make("Yazıcım kağıt sıkıştırıyor", "DMR-2023-82012")
+    bag = make("Bağlantı kopuyor")
+    client.force_login(user)
+    for estimate_limit in (60_000, 0):  # the ids from the index, and the walk over the newest tickets
+        monkeypatch.setattr(TicketFilterSet, "SEARCH_ESTIMATE_LIMIT", estimate_limit)
+        assert _listed(client, q="YAZICI")[0] == {mine.number}
+        assert _listed(client, q="yazıc KAĞIT")[0] == {mine.number}
+        assert _listed(client, q="82012")[0] == {mine.number}
+        assert _listed(client, q="dmr-2023")[0] == {mine.number}
+        assert _listed(client, q="2023 yok")[0] == set()
+        middle = _listed(client, q="ağlantı")[0]
+        assert middle == (set() if connection.vendor == "postgresql" else {bag.number})
+        assert _listed(client, q="bağ")[0] == {bag.number}
+        assert _listed(client, q="-- ' & !")[0] == set()
+
+
 def _three_printer_faults(desk, client, title):
     """Three tickets recorded by the technician, who is then signed in."""
     user = desk["users"]["ipek"]
