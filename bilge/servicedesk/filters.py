@@ -20,6 +20,10 @@ PREFIX_MATCH = "bilge_search_prefixes({column}) @@ bilge_search_query(%s)"
 WORD_PIECES = re.compile(r"\w+")
 
 
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 class ServiceFilterSet(ArchivableFilterSet):
     class Meta:
         model = Service
@@ -51,10 +55,11 @@ class TicketFilterSet(BaseFilterSet):
     # finds them quickly.
     SEARCH_ID_LIMIT = 20_000
     # PostgreSQL: words estimated to match more tickets than this are common without looking.
-    SEARCH_ESTIMATE_LIMIT = 60_000
-    # The list and the API count at most this many tickets (fewer while a search is on).
+    SEARCH_ESTIMATE_LIMIT = 20_000
+    # The list and the API count at most this many tickets (fewer while a search is on: counting
+    # the matches of common words means reading the newest tickets until there are that many).
     COUNT_LIMIT = 10_000
-    SEARCH_COUNT_LIMIT = 1_000
+    SEARCH_COUNT_LIMIT = 200
 
     def search(self, queryset, name, value):
         number = TICKET_NUMBER.fullmatch(value.strip())
@@ -99,14 +104,17 @@ class TicketFilterSet(BaseFilterSet):
         if ids is not None and len(ids) <= self.SEARCH_ID_LIMIT:  # one array parameter, not thousands
             return queryset.filter(RawSQL(f'"{Ticket._meta.db_table}"."id" = ANY(%s)', [ids],
                                           output_field=BooleanField()))
-        # Common words: PostgreSQL walks the newest tickets first and stops at the page. Each piece
-        # of each word is asked for anywhere in the text, which every match has: a row failing that
-        # cheap test is passed over without building its word beginnings. (`|| ''` keeps the
-        # index out of this query: reading half a million matches from it to sort them is slower.)
-        for piece in {p for word in words for p in WORD_PIECES.findall(word)}:
-            queryset = queryset.filter(search_text__contains=piece)
-        column = f'"{Ticket._meta.db_table}"."search_text" || \'\''
-        return queryset.filter(RawSQL(PREFIX_MATCH.format(column=column), [text], output_field=BooleanField()))
+        # Common words: the list's own query walks the newest tickets until the page (or the count)
+        # is full. Each piece of each word is first looked for anywhere in the text, which every
+        # match has: the word beginnings are built only for rows passing that cheap test. Inside a
+        # CASE, PostgreSQL takes the condition for a common one (half the rows) and walks; the
+        # LIKE tests on their own would make it expect no row at all and read the whole queue.
+        column = f'"{Ticket._meta.db_table}"."search_text"'
+        pieces = sorted({p for word in words for p in WORD_PIECES.findall(word)})
+        likes = " AND ".join([f"{column} LIKE %s"] * len(pieces)) or "TRUE"
+        sql = f"CASE WHEN {likes} THEN {PREFIX_MATCH.format(column=column)} ELSE FALSE END"
+        params = [f"%{_like_escape(p)}%" for p in pieces] + [text]
+        return queryset.filter(RawSQL(sql, params, output_field=BooleanField()))
 
     def filter_open(self, queryset, name, value):
         finished = Ticket.FINISHED_STATUSES
