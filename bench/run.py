@@ -46,6 +46,7 @@ REPORT_TARGET = 2.0  # seconds
 CREATE_COUNT = int(os.environ.get("BENCH_CREATE", "2000"))
 CREATE_WORKERS = int(os.environ.get("BENCH_CREATE_WORKERS", "4"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
+CREATED_TITLE = "Yazıcı çıktı vermiyor #"  # the subject of the tickets the benchmark creates
 # As in production (docs/production.md): Redis holds the cache (sessions, the configuration each
 # process keeps) and the task queue.
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/2")
@@ -226,7 +227,7 @@ def measure_creation(port, sd, count=CREATE_COUNT, clients=CLIENTS):
     def body(i):
         return json.dumps({
             "request_type": sd["type"], "requester": sd["requesters"][i % len(sd["requesters"])],
-            "title": f"Yazıcı çıktı vermiyor #{i}", "description": "Kâğıt sıkıştı, ışığı yanıp sönüyor.",
+            "title": f"{CREATED_TITLE}{i}", "description": "Kâğıt sıkıştı, ışığı yanıp sönüyor.",
             "answers": {"location": f"{i % 5 + 1}. kat", "problem": problems[i % len(problems)]},
             "channel": "phone"}, ensure_ascii=False).encode()
 
@@ -269,6 +270,20 @@ def measure_creation(port, sd, count=CREATE_COUNT, clients=CLIENTS):
     times = state["times"]
     return {"per_second": len(times) / seconds, "p50": percentile(times, 50), "p95": percentile(times, 95),
             "p99": percentile(times, 99), "n": len(times), "seconds": seconds}
+
+
+# The tickets the creation measurement recorded are withdrawn (an audited bulk update), so that a
+# run with BENCH_REUSE=1 measures the same queue as the one before it.
+WITHDRAW = f"""
+from django.utils import timezone
+from bilge.servicedesk.models import Ticket
+print(Ticket.objects.filter(title__startswith={CREATED_TITLE!r}, status__in=Ticket.QUEUE_STATUSES)
+      .update(status="cancelled", closed_at=timezone.now()))
+"""
+
+
+def withdraw_created_tickets(env) -> None:
+    sh(str(BIN / "bilge"), "shell", "-c", WITHDRAW, env=env, capture=True)
 
 
 def measure_servicedesk(port, sd):
@@ -477,6 +492,7 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(10)
+        withdraw_created_tickets(env)
     overhead = audit_overhead(env)
     write_results(info, results, overhead, sd, sd_results, creation)
     shutil.rmtree(data_dir, ignore_errors=True)

@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "bilge.core.middleware.IdleSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -188,7 +189,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 BILGE_2FA_REQUIRED = env_bool("BILGE_2FA_REQUIRED", default=PRODUCTION)
 SESSION_COOKIE_AGE = env_int("BILGE_SESSION_IDLE_MINUTES") * 60
-SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: an idle timeout
+# The age counts from the last request (an idle timeout): IdleSessionMiddleware saves the session
+# at most once a minute for it, not on every request.
+SESSION_SAVE_EVERY_REQUEST = False
 OTP_TOTP_ISSUER = "Bilge"
 
 AXES_FAILURE_LIMIT = env_int("BILGE_LOCKOUT_FAILURES")

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 GENERATION_KEY = "bilge:config-generation"
+MAX_KEPT = 100_000  # values (a user's rights, a token, a preference… each one value)
 _LOCAL_BACKENDS = ("LocMemCache", "DummyCache")
 
 _values: dict = {}  # key -> (generation, value)
@@ -69,6 +70,10 @@ def get(key, load):
         return kept[1]
     value = load()
     with _lock:
+        # Whatever was kept under an older generation is stale, and a day's rights are kept under
+        # the day: forget it all rather than let a long-running process grow.
+        if _values and (len(_values) >= MAX_KEPT or next(iter(_values.values()))[0] != current):
+            _values.clear()
         _values[key] = (current, value)
     return value
 
@@ -140,6 +145,10 @@ def _on_change(sender, update_fields=None, **kwargs) -> None:
     if update_fields and set(update_fields) <= _models.get(sender, frozenset()):
         return
     changed()
+
+
+def registered(model) -> bool:
+    return model in _models
 
 
 def bulk_write(model, fields=()) -> None:

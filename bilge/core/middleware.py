@@ -1,5 +1,7 @@
-"""Request middleware: the audit context of each request, and mandatory two-factor sign-in."""
+"""Request middleware: the idle timeout of sessions, the audit context of each request, and
+mandatory two-factor sign-in."""
 
+import time
 import uuid
 
 from django.conf import settings
@@ -20,6 +22,28 @@ def client_ip(request) -> str | None:
         if forwarded:
             return forwarded[-1]
     return request.META.get("REMOTE_ADDR")
+
+
+class IdleSessionMiddleware:
+    """A session ends ``BILGE_SESSION_IDLE_MINUTES`` after its last request. Its expiry is moved on
+    by saving it, at most once a minute (``REFRESH_SECONDS``): saving on every request would be a
+    database write per page. Sits right after SessionMiddleware, which saves what is marked here.
+    Requests without a session (API tokens) are left alone."""
+
+    REFRESH_SECONDS = 60
+    KEY = "_bilge_seen"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key and not session.is_empty():
+            now = int(time.time())
+            if session.get(self.KEY, 0) <= now - self.REFRESH_SECONDS:
+                session[self.KEY] = now
+        return response
 
 
 class AuditContextMiddleware:

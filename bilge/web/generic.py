@@ -193,7 +193,7 @@ class ObjectListView(UIView):
         paginator = CappedPaginator(ids, per_page, limit) if limit else Paginator(ids, per_page)
         page = paginator.get_page(request.GET.get("page"))
         page_ids = list(page.object_list)
-        by_pk = {obj.pk: obj for obj in qs.order_by().filter(pk__in=page_ids)} if page_ids else {}
+        by_pk = {obj.pk: obj for obj in _rows_by_id(qs, page_ids)} if page_ids else {}
         page.object_list = [by_pk[pk] for pk in page_ids if pk in by_pk]
         rows = [(obj, [col.render(obj) for col in columns]) for obj in page.object_list]
         query = request.GET.copy()
@@ -288,6 +288,18 @@ class ObjectListView(UIView):
         response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         response["Content-Disposition"] = f'attachment; filename="{_ascii(name)}.xlsx"'
         return response
+
+
+def _rows_by_id(qs, ids):
+    """The rows of ``ids`` as ``qs`` loads them (related records, deferred fields, prefetches),
+    without ``qs``'s filters: the ids were read through them (rights and search included), and a
+    costly filter — a free-text search, a scope with subqueries — would run a second time."""
+    if qs.query.annotations or qs.query.extra or qs.query.distinct:
+        return qs.order_by().filter(pk__in=ids)  # what the rows show may rest on the filters' joins
+    rows = qs.model._base_manager.filter(pk__in=ids)
+    rows.query.select_related = qs.query.select_related
+    rows.query.deferred_loading = qs.query.deferred_loading
+    return rows.prefetch_related(*qs._prefetch_related_lookups)
 
 
 def _body_html(rows, selectable: bool) -> str:

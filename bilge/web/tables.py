@@ -5,12 +5,33 @@ share this small definition, which django-tables2 would need overriding for all 
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
+
+
+@functools.cache
+def _parts(accessor: str) -> tuple[str, ...]:
+    return tuple(accessor.split("."))
+
+
+@functools.cache
+def _choice_labels(model, name: str) -> dict | None:
+    """{value: label} of a field with choices whose ``get_<name>_display`` is Django's own (a
+    model may define its own, which is then called); the labels stay lazy (the reader's language)."""
+    display = inspect.getattr_static(model, f"get_{name}_display", None)
+    if not isinstance(display, functools.partialmethod):
+        return None
+    try:
+        field = model._meta.get_field(name)
+    except Exception:  # noqa: BLE001 - not a field (a property of the same name)
+        return None
+    return {key: label for key, label in field.flatchoices} if field.flatchoices else None
 
 
 @dataclass
@@ -29,9 +50,14 @@ class Column:
         if callable(accessor):
             return accessor(obj)
         value = obj
-        for part in accessor.split("."):
+        for part in _parts(accessor):
             if value is None:
                 return None
+            labels = _choice_labels(type(value), part)
+            if labels is not None:  # what get_<part>_display() gives, without building its dict per cell
+                raw = getattr(value, part, None)
+                value = labels.get(raw, raw)
+                continue
             display = getattr(value, f"get_{part}_display", None)
             value = display() if display else getattr(value, part, None)
             if callable(value) and not hasattr(value, "all"):

@@ -46,10 +46,19 @@ class FastSelect(forms.Select):
         fields = getattr(getattr(queryset, "model", None), "choice_label_fields", None)
         if not fields:
             return ((str(k if not hasattr(k, "value") else k.value), label) for k, label in self.choices)
+        from bilge.core import configcache
+
         field = self.choices.field
         empty = [("", field.empty_label)] if field.empty_label is not None else []
         rows = queryset.values_list("pk", *fields)
-        return empty + [(str(pk), " ".join(str(part) for part in parts if part)) for pk, *parts in rows]
+
+        def load():
+            return tuple((str(pk), " ".join(str(part) for part in parts if part)) for pk, *parts in rows)
+
+        if configcache.registered(queryset.model):  # units, services: kept between their changes
+            sql, params = rows.query.sql_with_params()
+            return empty + list(configcache.get(("choices", sql, tuple(params)), load))
+        return empty + list(load())
 
     def render(self, name, value, attrs=None, renderer=None):
         attrs = self.build_attrs(self.attrs, attrs)

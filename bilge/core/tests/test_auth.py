@@ -116,9 +116,34 @@ def test_two_factor_mandatory_for_it_staff(client, make_user, org, settings):
     assert client.get("/").status_code == 200
 
 
-def test_sessions_expire_after_inactivity(settings):
-    assert settings.SESSION_SAVE_EVERY_REQUEST
+def test_sessions_expire_after_inactivity_and_are_renewed_at_most_once_a_minute(client, make_user, org,
+                                                                               settings, monkeypatch):
+    import time
+
+    from django.contrib.sessions.models import Session
+
+    from bilge.core import middleware
+
     assert settings.SESSION_COOKIE_AGE == 30 * 60
+    make_user("fen", person=org["people"]["cagri"])
+    login(client, "fen")
+    now = [time.time()]
+    monkeypatch.setattr(middleware.time, "time", lambda: now[0])
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    def expiry():
+        return Session.objects.get(session_key=key).expire_date
+
+    assert client.get("/").status_code == 200
+    first = expiry()
+    now[0] += 30  # within the minute: no write
+    assert client.get("/").status_code == 200 and expiry() == first
+    now[0] += 31  # more than a minute after the last save: the expiry moves on
+    time.sleep(0.01)
+    assert client.get("/").status_code == 200 and expiry() > first
+    # A session left alone for longer than the idle time is over.
+    Session.objects.filter(session_key=key).update(expire_date=first.replace(year=2000))
+    assert client.get("/").status_code == 302
 
 
 def test_api_token_authentication(client, make_user, org):

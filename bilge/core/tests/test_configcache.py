@@ -134,3 +134,14 @@ def test_rights_kept_by_each_process_follow_people_roles_delegations_and_units(s
                                                        end_date=today - dt.timedelta(days=1))
     assert not sees(people["ismail"]), "a bulk update is a change too"
     assert Unit.objects.descendant_ids(org["zabita"].pk) == [org["zabita"].pk, yol.pk]
+
+
+@pytest.mark.django_db
+def test_a_process_keeps_a_bounded_number_of_values(shared_cache, monkeypatch):
+    monkeypatch.setattr(configcache, "MAX_KEPT", 3)
+    for n in range(10):
+        configcache.get(("k", n), Loader())
+        assert len(configcache._values) <= 3
+    another_process_changes_something()
+    configcache.get("fresh", Loader())
+    assert list(configcache._values) == ["fresh"], "values of an older generation are forgotten"
