@@ -31,7 +31,10 @@ class ModelSerializer(serializers.ModelSerializer):
         return copy.deepcopy(built)
 
 
-class BilgeModelSerializer(ModelSerializer):
+class VisibleRelatedMixin:
+    # Related records named by id are looked up among those the caller may see. (A comment: a
+    # docstring would become the schema's description of every serializer using it.)
+
     def get_fields(self):
         fields = super().get_fields()
         request = self.context.get("request")
@@ -42,6 +45,9 @@ class BilgeModelSerializer(ModelSerializer):
             if user is not None and queryset is not None and hasattr(queryset.model.objects, "visible_to"):
                 target.queryset = queryset.model.objects.visible_to(user, "view")
         return fields
+
+
+class BilgeModelSerializer(VisibleRelatedMixin, ModelSerializer):
 
     def validate(self, attrs):
         attrs = super().validate(attrs)

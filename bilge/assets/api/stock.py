@@ -9,7 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from bilge.api.serializers import BilgeModelSerializer, ModelSerializer
+from bilge.api.serializers import BilgeModelSerializer, ModelSerializer, VisibleRelatedMixin
 from bilge.api.viewsets import ModelViewSet, ReadOnlyModelViewSet
 from bilge.assets.filters import stock as filters
 from bilge.assets.models import Device, DeviceModel, Movement, MovementLine, StockItem, StockLevel, Warehouse
@@ -66,18 +66,8 @@ class MovementSerializer(ModelSerializer):
                   "procurement_ref", "note", "created_by", "accepted_by", "accepted_at", "lines"]
 
 
-class _Visible(serializers.Serializer):
+class _Visible(VisibleRelatedMixin, serializers.Serializer):
     """Related records are looked up among those the caller may see."""
-
-    def get_fields(self):
-        fields = super().get_fields()
-        user = getattr(self.context.get("request"), "user", None)
-        for field in fields.values():
-            target = getattr(field, "child_relation", field)
-            queryset = getattr(target, "queryset", None)
-            if user is not None and queryset is not None and hasattr(queryset.model.objects, "visible_to"):
-                target.queryset = queryset.model.objects.visible_to(user, "view")
-        return fields
 
 
 class LineInputSerializer(_Visible):
