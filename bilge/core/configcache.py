@@ -60,8 +60,10 @@ def generation() -> int:
     return value
 
 
-def get(key, load):
-    """The value of ``key``, from ``load()`` when it is not kept or a change happened since."""
+def get(key, load, keep_none: bool = True):
+    """The value of ``key``, from ``load()`` when it is not kept or a change happened since.
+    With ``keep_none=False`` a None (nothing found) is not kept: a key anyone can make up (an API
+    token) must not fill the memory with misses."""
     if not shared():
         return load()
     current = generation()
@@ -69,6 +71,8 @@ def get(key, load):
     if kept is not None and kept[0] == current:
         return kept[1]
     value = load()
+    if value is None and not keep_none:
+        return None
     with _lock:
         # Whatever was kept under an older generation is stale, and a day's rights are kept under
         # the day: forget it all rather than let a long-running process grow.
@@ -95,7 +99,7 @@ def instance(model, pk, related: tuple = ()):
         pk = model._meta.pk.to_python(pk)
     except Exception:  # not a key of this model at all (ValidationError, TypeError)
         return None
-    kept = get(("instance", model._meta.label, pk, tuple(related)), load)
+    kept = get(("instance", model._meta.label, pk, tuple(related)), load, keep_none=False)
     if kept is None:
         return None
     values, related_values = kept

@@ -145,3 +145,29 @@ def test_a_process_keeps_a_bounded_number_of_values(shared_cache, monkeypatch):
     another_process_changes_something()
     configcache.get("fresh", Loader())
     assert list(configcache._values) == ["fresh"], "values of an older generation are forgotten"
+
+
+@pytest.mark.django_db
+def test_unknown_api_tokens_are_not_kept(shared_cache, client):
+    for n in range(5):
+        assert client.get("/api/people/", HTTP_AUTHORIZATION=f"Token {n:040d}").status_code in (401, 403)
+    assert not any(key[0] == "instance" for key in configcache._values if isinstance(key, tuple))
+
+
+@pytest.mark.django_db
+def test_a_kept_api_token_follows_its_user_and_its_deletion(shared_cache, client, make_user, org):
+    from rest_framework.authtoken.models import Token
+
+    user = make_user("api", person=org["people"]["ipek"], roles=[(["org.view"], "institution")])
+    token = Token.objects.create(user=user)
+    header = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    assert client.get("/api/people/", **header).status_code == 200
+    assert client.get("/api/people/", **header).status_code == 200  # kept
+    user.is_active = False
+    user.save()
+    assert client.get("/api/people/", **header).status_code in (401, 403)
+    user.is_active = True
+    user.save()
+    assert client.get("/api/people/", **header).status_code == 200
+    token.delete()
+    assert client.get("/api/people/", **header).status_code in (401, 403)
