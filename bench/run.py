@@ -264,12 +264,35 @@ def measure_creation(port, sd, count=CREATE_COUNT, clients=CLIENTS):
     run(min(100, count))  # warm-up: every worker process loads, caches fill
     if state["errors"]:
         raise SystemExit(f"ticket creation failed: {state['errors'][:3]}")
+    cpu_before, client_before = cpu_seconds(), time.process_time()
     seconds = run(count)
+    cpu_after, client_after = cpu_seconds(), time.process_time()
     if state["errors"]:
         raise SystemExit(f"ticket creation failed: {state['errors'][:3]}")
     times = state["times"]
+    cpu = {k: (cpu_after.get(k, 0) - cpu_before.get(k, 0)) * 1000 / len(times) for k in ("gunicorn", "postgres")}
+    cpu["client"] = (client_after - client_before) * 1000 / len(times)
     return {"per_second": len(times) / seconds, "p50": percentile(times, 50), "p95": percentile(times, 95),
-            "p99": percentile(times, 99), "n": len(times), "seconds": seconds}
+            "p99": percentile(times, 99), "n": len(times), "seconds": seconds, "cpu_ms": cpu}
+
+
+def cpu_seconds() -> dict:
+    """CPU seconds used so far by the gunicorn processes and by PostgreSQL's (from /proc; empty
+    where there is no /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used: dict = {}
+    for pid in (p for p in os.listdir("/proc") if p.isdigit()) if os.path.isdir("/proc") else ():
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        kind = "gunicorn" if b"gunicorn" in command else "postgres" if name == "postgres" else None
+        if kind:
+            fields = stat[stat.rindex(")") + 2:].split()
+            used[kind] = used.get(kind, 0) + (int(fields[11]) + int(fields[12])) / ticks
+    return used
 
 
 # The tickets the creation measurement recorded are withdrawn (an audited bulk update), so that a
@@ -410,6 +433,8 @@ def servicedesk_lines(info, sd, results, creation):
         f"{'yes' if creation['per_second'] >= CREATE_TARGET else '**no**'} |",
         f"| Latency of one creation (p50 / p95 / p99) | {creation['p50']:.0f} / {creation['p95']:.0f} / "
         f"{creation['p99']:.0f} ms | | |",
+        f"| CPU per creation: web processes / PostgreSQL / the client | {creation['cpu_ms']['gunicorn']:.1f} / "
+        f"{creation['cpu_ms']['postgres']:.1f} / {creation['cpu_ms']['client']:.1f} ms | | |",
     ]
     report = sd.get("report") or {}
     if report:
@@ -423,6 +448,13 @@ def servicedesk_lines(info, sd, results, creation):
                       f"work of the report page)."]
     else:
         lines += ["", "The SLA report module (bilge.servicedesk.reports) is not installed: not measured."]
+    cpu = creation["cpu_ms"]
+    total = cpu["gunicorn"] + cpu["postgres"] + cpu["client"]
+    if total:
+        cores = os.cpu_count() or 1
+        lines += ["", f"Ticket creation is bound by the CPU: {total:.1f} ms of it per ticket (web processes, "
+                      f"PostgreSQL and the client share the machine's {cores} cores) allow at most "
+                      f"{cores * 1000 / total:.0f} tickets per second."]
     lines.append("")
     return lines
 
@@ -534,7 +566,7 @@ def write_results(info, results, overhead, sd=None, sd_results=None, creation=No
         lines += servicedesk_lines(info, sd, sd_results, creation)
     lines += [
         "Run it again with `make bench` (BENCH_REPEAT, BENCH_WORKERS, BENCH_CREATE, BENCH_CREATE_WORKERS, BENCH_CLIENTS, "
-        "BENCH_DATABASE_URL; BENCH_REUSE=1 keeps the data).",
+        "BENCH_DATABASE_URL, BENCH_REDIS_URL; BENCH_REUSE=1 keeps the data).",
         "",
     ]
     path = ROOT / "bench" / "RESULTS.md"
