@@ -1,16 +1,19 @@
 """Configuration read on every request, kept in each process between changes.
 
-Some small tables change a few times a year but are read by every ticket created: the working
-calendar, the assignment rules, the webhooks, the administrators' notification templates. Each
-process keeps what it read, keyed by a *generation* number held in the shared cache (Redis in
-production). Saving or deleting a row of a registered model moves the generation on, at once and
-again when the transaction commits, so every process reads the tables again on its next request.
-The generation is read once per web request (one Redis round trip instead of a query per table)
-and on every call outside a request (worker, shell).
+Some small tables change a few times a year but are read by every request or every ticket
+created: the rights of a user (person, role assignments, delegations), the unit tree, API tokens
+and their users, the working calendar, request types and services, assignment rules, webhooks,
+notification templates and preferences. Each process keeps what it read, keyed by a *generation*
+number held in the shared cache (Redis in production). Saving, deleting or bulk-writing a row of
+a registered model moves the generation on, at once and again when the transaction commits, so
+every process reads the tables again on its next request. The generation is read once per web
+request (one Redis round trip instead of a query per table) and on every call outside a request
+(worker, shell).
 
 Without a cache shared by the processes (the local-memory cache of a single-process
 installation) a change in one process could not reach the others: nothing is kept then, and
-every call reads the database.
+every call reads the database. The same while Redis cannot be reached: every call reads the
+database, and a change made meanwhile moves the generation on as soon as Redis answers again.
 
     rules = configcache.get(("rules", service_id), lambda: list(AssignmentRule.objects.filter(...)))
 
@@ -19,6 +22,7 @@ What is returned is shared by every later caller until the next change: treat it
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from django.core.cache import cache, caches
@@ -34,6 +38,9 @@ _values: dict = {}  # key -> (generation, value)
 _lock = threading.Lock()
 _request = threading.local()  # .generation: read once per request (None outside a request)
 _models: dict = {}  # model -> the fields whose change is bookkeeping, not a change of configuration
+_unannounced = threading.Event()  # a change made while Redis could not be reached
+_unreachable = threading.Event()  # Redis did not answer the last time (warned once)
+log = logging.getLogger("bilge.configcache")
 
 
 def shared() -> bool:
@@ -42,6 +49,9 @@ def shared() -> bool:
 
 
 def _read_generation() -> int:
+    if _unannounced.is_set():
+        _unannounced.clear()
+        _incr()
     value = cache.get(GENERATION_KEY)
     if value is None:
         # First use after the cache was emptied: start somewhere no process has seen.
@@ -66,7 +76,16 @@ def get(key, load, keep_none: bool = True):
     token) must not fill the memory with misses."""
     if not shared():
         return load()
-    current = generation()
+    try:
+        current = generation()
+    except Exception:  # noqa: BLE001 - Redis unreachable: read the database, keep nothing
+        if not _unreachable.is_set():  # once per outage, not on every request
+            _unreachable.set()
+            log.warning("the shared cache cannot be reached: configuration is read from the database",
+                        exc_info=True)
+        clear()
+        return load()
+    _unreachable.clear()
     kept = _values.get(key)
     if kept is not None and kept[0] == current:
         return kept[1]
@@ -140,9 +159,17 @@ def _bump() -> None:
     if not shared():
         return
     try:
+        _incr()
+    except Exception:  # noqa: BLE001 - Redis unreachable: announce it when it answers again
+        log.warning("the shared cache cannot be reached: the change is announced later", exc_info=True)
+        _unannounced.set()
+
+
+def _incr() -> None:
+    try:
         cache.incr(GENERATION_KEY)
     except ValueError:  # the key is gone (cache restarted): a fresh start is a change too
-        cache.set(GENERATION_KEY, _read_generation() + 1, timeout=None)
+        cache.set(GENERATION_KEY, (cache.get(GENERATION_KEY) or 1) + 1, timeout=None)
 
 
 def _on_change(sender, update_fields=None, **kwargs) -> None:

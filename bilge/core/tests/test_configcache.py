@@ -171,3 +171,27 @@ def test_a_kept_api_token_follows_its_user_and_its_deletion(shared_cache, client
     assert client.get("/api/people/", **header).status_code == 200
     token.delete()
     assert client.get("/api/people/", **header).status_code in (401, 403)
+
+
+@pytest.mark.django_db
+def test_without_redis_the_database_is_read_and_changes_are_announced_later(shared_cache, monkeypatch, org):
+    from django.core.cache import caches
+
+    backend = caches["default"]  # the Redis backend itself (``cache`` is a proxy to it)
+    load = Loader()
+    assert configcache.get("k", load) == 1
+    real_get, real_incr = backend.get, backend.incr
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(backend, "get", down)
+    monkeypatch.setattr(backend, "incr", down)
+    assert configcache.get("k", load) == 2 and configcache.get("k", load) == 3, "read every time"
+    before = real_get(configcache.GENERATION_KEY)
+    WorkingCalendar.objects.create(institution=org["institution"], name="Ana takvim", is_default=True)
+    monkeypatch.setattr(backend, "get", real_get)
+    monkeypatch.setattr(backend, "incr", real_incr)
+    assert configcache.get("k", load) == 4
+    assert real_get(configcache.GENERATION_KEY) > before, "the change made meanwhile moved the generation on"
+    assert configcache.get("k", load) == 4
