@@ -33,6 +33,33 @@ def test_create_and_work_a_ticket_through_the_api(desk, client):
     assert client.get("/api/tickets/?open=true").json()["count"] == 1
 
 
+@pytest.mark.parametrize("kept", [False, True], ids=["database", "kept"])
+def test_a_ticket_is_recorded_only_for_a_person_the_caller_may_see(desk, client, request, kept, make_user):
+    """A request is recorded for a person the caller may see (a help-desk clerk of Fen İşleri for
+    its staff); anyone else is "not found", with nothing written. The same with the people kept by
+    each process (Redis)."""
+    if kept:
+        request.getfixturevalue("shared_cache")
+    body = {"request_type": desk["printer"].pk, "title": "Yazıcı", "answers": {"printer": "HP"}, "channel": "phone"}
+    client.force_login(desk["users"]["cagri"])
+    other = desk["people"]["oya"]
+    assert client.post("/api/tickets/", {**body, "requester": other.pk},
+                       content_type="application/json").status_code == 404
+    assert client.post("/api/tickets/", {**body, "requester": 10**9},
+                       content_type="application/json").status_code == 404
+    assert not Ticket.objects.exists()
+    clerk = make_user("masa", roles=[(["org.view", "servicedesk.view", "servicedesk.add"], "unit_tree", desk["fen"])])
+    client.force_login(clerk)  # Fen İşleri and below: Oya's Yol Bakım
+    r = client.post("/api/tickets/", {**body, "requester": other.pk}, content_type="application/json")
+    assert r.status_code == 201 and r.json()["requester"] == other.pk
+    # Oya moves to Zabıta: out of the manager's units from the next request on.
+    other.unit = desk["zabita"]
+    other.save()
+    assert client.post("/api/tickets/", {**body, "requester": other.pk},
+                       content_type="application/json").status_code == 404
+    assert Ticket.objects.count() == 1
+
+
 def test_approvals_through_the_api(desk, client):
     client.force_login(desk["users"]["cagri"])
     r = client.post("/api/tickets/", {"request_type": desk["access"].pk, "title": "EBYS",
