@@ -30,7 +30,20 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import BIN, DB_URL, REPEAT, ROOT, WORKERS, base_env, free_port, machine, measure, sh, start_server  # noqa: E402
+from run import (  # noqa: E402
+    BIN,
+    DB_URL,
+    REPEAT,
+    ROOT,
+    SIGN_IN,
+    WORKERS,
+    base_env,
+    free_port,
+    machine,
+    measure,
+    sh,
+    start_server,
+)
 
 TARGETS = {"html": 100.0, "api": 50.0, "pdf": 500.0, "import": 60.0}
 IMPORT_ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "100000"))
@@ -47,11 +60,9 @@ assets = generate_assets(result.institution, "metro", progress=print)
 print(json.dumps({"people_seconds": people, "assets_seconds": assets.seconds, "created": assets.created}))
 """
 
-INFO = """
+INFO = SIGN_IN + """
 import json
-from django.contrib.sessions.backends.db import SessionStore
 from django.db.models import Count
-from rest_framework.authtoken.models import Token
 from django.contrib.auth import get_user_model
 from bilge.core.models import AuditEntry, Institution, Person, Role, RoleAssignment
 from bilge.assets.models import Custody, CustodyLine, Device, DeviceType
@@ -65,16 +76,7 @@ if person.user_id is None:
     person.save(update_fields=["user", "updated_at"])
 RoleAssignment.objects.get_or_create(user=user, role=Role.objects.get(name="BT personeli"), scope="institution",
                                      institution=inst)
-s = SessionStore()
-s["_auth_user_id"] = str(user.pk)
-s["_auth_user_backend"] = "bilge.core.auth.UsernameOrEmailBackend"
-s["_auth_user_hash"] = user.get_session_auth_hash()
-from django_otp.plugins.otp_totp.models import TOTPDevice
-device, _ = TOTPDevice.objects.get_or_create(user=user, name="bench", defaults={"confirmed": True})
-s["otp_device_id"] = device.persistent_id
-s.set_expiry(3600 * 24)
-s.create()
-token, _ = Token.objects.get_or_create(user=user)
+s, token = sign_in(user)
 pc = DeviceType.objects.get(code="pc")
 unit = (Device.objects.filter(institution=inst, device_type=pc, unit__isnull=False).values("unit").annotate(n=Count("id"))
         .order_by("-n").first())

@@ -91,11 +91,9 @@ def prepare_database(env: dict) -> dict:
     generate_seconds = float(os.environ.get("BENCH_GENERATED_IN", generate_seconds))
     sh(bilge, "collectstatic", "--noinput", "-v0", env=env)
     # Session and token of a user who sees the whole institution.
-    code = """
+    code = SIGN_IN + """
 import json
 from django.contrib.auth import get_user_model
-from django.contrib.sessions.backends.db import SessionStore
-from rest_framework.authtoken.models import Token
 from bilge.core.models import Institution, Person, Role, RoleAssignment, Unit
 from bilge.core.turkish import fold
 inst = Institution.objects.get(slug="kocaeli")
@@ -103,13 +101,7 @@ User = get_user_model()
 user, _ = User.objects.get_or_create(username="bench")
 role, _ = Role.objects.get_or_create(name="bench", defaults={"grants": ["org.view", "org.export"]})
 RoleAssignment.objects.get_or_create(user=user, role=role, scope="institution", institution=inst)
-s = SessionStore()
-s["_auth_user_id"] = str(user.pk)
-s["_auth_user_backend"] = "bilge.core.auth.UsernameOrEmailBackend"
-s["_auth_user_hash"] = user.get_session_auth_hash()
-s.set_expiry(3600 * 24)
-s.create()
-token, _ = Token.objects.get_or_create(user=user)
+s, token = sign_in(user)
 dept = Unit.objects.filter(institution=inst, kind="daire_baskanligi", is_it=False).order_by("pk").first()
 sample = list(Person.objects.filter(institution=inst).order_by("pk").values_list("first_name", "last_name")[:2000:97])
 print(json.dumps({"session": s.session_key, "token": token.key, "dept": dept.pk,
@@ -125,11 +117,28 @@ print(json.dumps({"session": s.session_key, "token": token.key, "dept": dept.pk,
     return info
 
 
-SERVICEDESK_INFO = """
+# Code for `bilge shell`: a session of ``user`` as after signing in with the second factor that IT
+# staff must use (BILGE_2FA_REQUIRED), and the user's API token.
+SIGN_IN = """
+def sign_in(user):
+    from django.contrib.sessions.backends.db import SessionStore
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from rest_framework.authtoken.models import Token
+
+    s = SessionStore()
+    s["_auth_user_id"] = str(user.pk)
+    s["_auth_user_backend"] = "bilge.core.auth.UsernameOrEmailBackend"
+    s["_auth_user_hash"] = user.get_session_auth_hash()
+    device, _ = TOTPDevice.objects.get_or_create(user=user, name="bench", defaults={"confirmed": True})
+    s["otp_device_id"] = device.persistent_id
+    s.set_expiry(3600 * 24)
+    s.create()
+    return s, Token.objects.get_or_create(user=user)[0]
+"""
+
+SERVICEDESK_INFO = SIGN_IN + """
 import json, random, statistics, time
 from django.contrib.auth import get_user_model
-from django.contrib.sessions.backends.db import SessionStore
-from rest_framework.authtoken.models import Token
 from bilge.core.models import Institution, Person, Role, RoleAssignment
 from bilge.servicedesk.models import Approval, Comment, RequestType, Service, Ticket, WorkLog
 inst = Institution.objects.get(slug="kocaeli")
@@ -138,17 +147,7 @@ service = Service.objects.get(institution=inst, code="donanim")
 tech = (Person.objects.filter(unit_id=service.unit_id, user__isnull=False, managed_units__isnull=True,
                               user__role_assignments__role__name="BT personeli").order_by("pk").first())
 user = tech.user
-s = SessionStore()
-s["_auth_user_id"] = str(user.pk)
-s["_auth_user_backend"] = "bilge.core.auth.UsernameOrEmailBackend"
-s["_auth_user_hash"] = user.get_session_auth_hash()
-# IT staff sign in with a second factor (BILGE_2FA_REQUIRED): a verified session, as after the TOTP step.
-from django_otp.plugins.otp_totp.models import TOTPDevice
-device, _ = TOTPDevice.objects.get_or_create(user=user, name="bench", defaults={"confirmed": True})
-s["otp_device_id"] = device.persistent_id
-s.set_expiry(3600 * 24)
-s.create()
-token, _ = Token.objects.get_or_create(user=user)
+s, token = sign_in(user)
 printer = RequestType.objects.get(service=service, code="yazici-arizasi")
 rng = random.Random(4)
 visible = Ticket.objects.visible_to(user, "view")

@@ -101,13 +101,41 @@ def get(key, load, keep_none: bool = True):
     return value
 
 
+def get_many(keys, load_many) -> dict:
+    """``{key: value}`` for ``keys``; those not kept (or kept before a change) come from one call
+    of ``load_many(missing_keys)``, which returns ``{key: value}`` (a key it leaves out is kept
+    as None). One query for a list of people instead of one per person."""
+    keys = list(dict.fromkeys(keys))
+    if not shared():
+        loaded = load_many(keys)
+        return {key: loaded.get(key) for key in keys}
+    found, missing = {}, []
+    current = _generation_or_none()
+    for key in keys:
+        kept = _values.get(key)
+        if kept is not None and current is not None and kept[0] == current:
+            found[key] = kept[1]
+        else:
+            missing.append(key)
+    if missing:
+        loaded = load_many(missing)
+        for key in missing:
+            found[key] = get(key, lambda key=key: loaded.get(key))
+    return found
+
+
+def _generation_or_none():
+    try:
+        return generation()
+    except Exception:  # noqa: BLE001 - Redis unreachable: nothing counts as kept
+        return None
+
+
 def instance(model, pk, related: tuple = ()):
     """A fresh instance of ``model``'s row ``pk`` with its ``related`` rows (foreign keys) loaded,
     built from values kept between changes of the registered models, or None when there is no such
     row. Each call gets its own instances (and its own copies of JSON values): callers may change
     them freely. For small configuration tables read on every write (a ticket's request type)."""
-    from django.db import DEFAULT_DB_ALIAS
-
     def load():
         row = model._base_manager.select_related(*related).filter(pk=pk).first()
         if row is None:
@@ -122,23 +150,28 @@ def instance(model, pk, related: tuple = ()):
     if kept is None:
         return None
     values, related_values = kept
-    obj = _build(model, values, DEFAULT_DB_ALIAS)
+    obj = build(model, values)
     for name, rel_values in related_values:
         rel_model = model._meta.get_field(name).related_model
-        obj._state.fields_cache[name] = None if rel_values is None else _build(rel_model, rel_values,
-                                                                               DEFAULT_DB_ALIAS)
+        obj._state.fields_cache[name] = None if rel_values is None else build(rel_model, rel_values)
     return obj
 
 
 def _values_of(row):
-    return None if row is None else tuple(getattr(row, f.attname) for f in row._meta.concrete_fields)
+    return None if row is None else {f.attname: getattr(row, f.attname) for f in row._meta.concrete_fields}
 
 
-def _build(model, values, db):
+def build(model, values: dict):
+    """A fresh instance of ``model`` loaded with ``values`` ({attname: value}; the fields left
+    out are deferred, read from the database if touched), as if read from the database. JSON
+    values are copied, so that kept values never change through an instance."""
     import copy
 
-    values = [copy.deepcopy(v) if isinstance(v, (dict, list)) else v for v in values]
-    return model.from_db(db, [f.attname for f in model._meta.concrete_fields], values)
+    from django.db import DEFAULT_DB_ALIAS
+
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    row = [copy.deepcopy(values[n]) if isinstance(values[n], (dict, list)) else values[n] for n in names]
+    return model.from_db(DEFAULT_DB_ALIAS, names, row)
 
 
 def clear() -> None:

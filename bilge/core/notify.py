@@ -59,16 +59,15 @@ def preferences(users) -> dict[int, NotificationPreference]:
     """The stored preferences of these users by user id, as unsaved copies to read (missing ones
     are not created). Each process keeps them between changes of any preference."""
     ids = [u.pk for u in users if u is not None]
-    if not configcache.shared():
-        return {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=ids)}
-    found = {}
-    for user_id in ids:
-        kept = configcache.get(("notification-preference", user_id), lambda user_id=user_id: (
-            NotificationPreference.objects.filter(user_id=user_id).values("language", "email").first()))
-        if kept is not None:
-            found[user_id] = NotificationPreference(user_id=user_id, language=kept["language"],
-                                                    email=dict(kept["email"] or {}))
-    return found
+
+    def load(keys):
+        rows = NotificationPreference.objects.filter(user_id__in=[key[1] for key in keys])
+        return {("notification-preference", row["user_id"]): row
+                for row in rows.values("user_id", "language", "email")}
+
+    kept = configcache.get_many([("notification-preference", user_id) for user_id in ids], load)
+    return {key[1]: NotificationPreference(user_id=key[1], language=row["language"], email=dict(row["email"] or {}))
+            for key, row in kept.items() if row is not None}
 
 
 def preference_for(user) -> NotificationPreference:

@@ -184,17 +184,12 @@ def _assignments(user):
     person_values, kept = configcache.get(("rights", user.pk, today), lambda: _load_assignments(user.pk, today))
     person = None
     if person_values is not None:
-        person = Person.from_db("default", ["id", "unit_id", "institution_id"], _in_field_order(Person, dict(
-            zip(("id", "unit_id", "institution_id"), person_values, strict=True))))
+        person = configcache.build(Person, dict(zip(("id", "unit_id", "institution_id"), person_values, strict=True)))
     rows = [(assigned, list(grants), person if who is _OWN else who, principal_user_id, kind)
             for assigned, grants, who, principal_user_id, kind in kept]
     cache["assignments"] = rows
     cache["person"] = person
     return rows
-
-
-def _in_field_order(model, values: dict) -> list:
-    return [values[f.attname] for f in model._meta.concrete_fields if f.attname in values]
 
 
 def person_of(user):

@@ -195,3 +195,19 @@ def test_without_redis_the_database_is_read_and_changes_are_announced_later(shar
     assert configcache.get("k", load) == 4
     assert real_get(configcache.GENERATION_KEY) > before, "the change made meanwhile moved the generation on"
     assert configcache.get("k", load) == 4
+
+
+@pytest.mark.django_db
+def test_many_values_are_read_in_one_call_and_kept(shared_cache):
+    calls = []
+
+    def load_many(keys):
+        calls.append(list(keys))
+        return {key: key * 10 for key in keys if key != 3}
+
+    assert configcache.get_many([1, 2, 3], load_many) == {1: 10, 2: 20, 3: None}
+    assert configcache.get_many([2, 3, 4], load_many) == {2: 20, 3: None, 4: 40}
+    assert calls == [[1, 2, 3], [4]], "one call for what is missing, and a miss is kept too"
+    another_process_changes_something()
+    configcache.get_many([1, 2], load_many)
+    assert calls[-1] == [1, 2]
