@@ -141,6 +141,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file (not memory) so that a separate worker process in the tests sees the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 else:
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # The same backend, checking a kept connection without a round trip (bilge.core.postgresql).
+        DATABASES["default"]["ENGINE"] = "bilge.core.postgresql"
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # PostgreSQL's JIT compiler spends hundreds of milliseconds compiling the plan of a report or a
     # search that then runs for less: off for Bilge's connections (unless DATABASE_URL sets options).

@@ -9,10 +9,12 @@ urlpatterns = [
     path("health/", web_views.health, name="health"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("jsi18n/", login_not_required(JavaScriptCatalog.as_view()), name="javascript-catalog"),
-    path("", include("bilge.web.urls")),
     path("org/", include("bilge.core.urls")),
     path("servicedesk/", include("bilge.servicedesk.urls")),
     path("assets/", include("bilge.assets.urls")),
     path("integrations/", include("bilge.integrations.urls")),
     path("api/", include("bilge.api.urls")),
+    # Last: its pages have prefixes of their own, and a request for another app's page does not
+    # try each of them first.
+    path("", include("bilge.web.urls")),
 ]

@@ -16,11 +16,30 @@ def id_field(**kwargs):
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
-class ModelSerializer(serializers.ModelSerializer):
-    # DRF builds a model serializer's fields from the model on every instance (a third of the
-    # time of a ticket's API answer). They depend only on the class: build them once per class and
-    # hand each instance a copy, as DRF does with declared fields. (A comment, not a docstring:
-    # the schema would give it as the description of every serializer.)
+def _clone(field):
+    # One serializer instance's own copy of a field: a new object with the field's attributes. DRF
+    # deep-copies instead, running __init__ again with deep-copied arguments: most of the time of
+    # a ticket's API answer. DRF itself treats validators as shared; every attribute Bilge sets on
+    # a field (queryset, required) is set on the copy. Fields inside a field (a list's child, a
+    # many-related field's child) get their own copy too; nested serializers are deep-copied.
+    if isinstance(field, serializers.BaseSerializer):
+        return copy.deepcopy(field)
+    new = object.__new__(type(field))
+    new.__dict__.update(field.__dict__)
+    for name in ("child", "child_relation"):
+        inner = field.__dict__.get(name)
+        if inner is not None:
+            inner = _clone(inner)
+            inner.parent = new  # already bound to the field's name ("") when the field was built
+            new.__dict__[name] = inner
+    return new
+
+
+class ClonedFieldsMixin:
+    # A serializer's fields depend only on its class (DRF builds a model serializer's from the
+    # model on every instance, and deep-copies declared ones): build them once per class and give
+    # each instance clones. (A comment, not a docstring: the schema would give it as the
+    # description of every serializer.)
 
     def get_fields(self):
         cls = type(self)
@@ -28,7 +47,45 @@ class ModelSerializer(serializers.ModelSerializer):
         if built is None:
             built = super().get_fields()
             cls._built_fields = built
-        return copy.deepcopy(built)
+        return {name: _clone(field) for name, field in built.items()}
+
+
+# Field classes whose to_representation reads only the value and the field's own settings (never
+# the serializer, the request or other state): one bound set of them can serve every instance.
+_PURE_OUTPUT = frozenset({
+    serializers.BigIntegerField, serializers.BooleanField, serializers.CharField, serializers.ChoiceField, serializers.DateField,
+    serializers.DateTimeField, serializers.DecimalField, serializers.EmailField, serializers.FloatField,
+    serializers.IntegerField, serializers.JSONField, serializers.PrimaryKeyRelatedField, serializers.ReadOnlyField,
+    serializers.SlugField, serializers.URLField, serializers.UUIDField,
+})
+
+
+def _shared_output_fields(cls):
+    # The readable fields of a model serializer that neither changes its fields per instance (no
+    # get_fields of its own) nor has a field needing more than the value, bound once for the class:
+    # writing out a record then costs no copy of its fields. None for the others.
+    if "_output_fields" not in cls.__dict__:
+        shared = None
+        if cls.get_fields is ClonedFieldsMixin.get_fields:
+            fields = [f for f in cls(context={}).fields.values() if not f.write_only]
+            if all(type(f) in _PURE_OUTPUT for f in fields):
+                shared = tuple(fields)
+        cls._output_fields = shared
+    return cls._output_fields
+
+
+class ModelSerializer(ClonedFieldsMixin, serializers.ModelSerializer):
+    # (Comments, not docstrings: the schema would show them.) Writing out a record uses the fields
+    # bound once per class when they allow it (see _shared_output_fields).
+
+    @property
+    def _readable_fields(self):
+        shared = _shared_output_fields(type(self)) if "fields" not in self.__dict__ else None
+        return shared if shared is not None else super()._readable_fields
+
+
+class Serializer(ClonedFieldsMixin, serializers.Serializer):
+    pass
 
 
 class VisibleRelatedMixin:

@@ -19,13 +19,12 @@ IMMEDIATE transactions) so the chain is a single line even with many processes.
 from __future__ import annotations
 
 import contextlib
-import copy
 import datetime
 import decimal
+import functools
 import getpass
 import hashlib
 import json
-import marshal
 import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
@@ -61,7 +60,9 @@ class AuditContext:
 _context: ContextVar[AuditContext | None] = ContextVar("bilge_audit_context", default=None)
 
 
+@functools.cache
 def _system_context() -> AuditContext:
+    # The same for the whole process (frozen): looked up once.
     try:
         who = getpass.getuser()
     except Exception:  # no user name on the system (containers)
@@ -273,7 +274,7 @@ def _new_entry(action: str, object_type: str, object_id, object_repr: str, chang
         object_type=object_type,
         object_id="" if object_id is None else str(object_id),
         object_repr=(object_repr or "")[:200],
-        changes=_jsonable(changes),
+        changes=changes,  # JSON-ready: made so by record() or built from snapshots
     )
 
 
@@ -380,6 +381,13 @@ def _safe_repr(instance) -> str:
 def record(action: str, instance=None, changes: dict | None = None, *, object_type: str = "",
            object_id=None, object_repr: str = "", using: str | None = None) -> None:
     """Record one entry about ``instance`` (or a named object) in the current context."""
+    _record(action, instance, _jsonable(changes or {}), object_type=object_type, object_id=object_id,
+            object_repr=object_repr, using=using)
+
+
+def _record(action: str, instance, changes: dict, *, object_type: str = "", object_id=None, object_repr: str = "",
+            using: str | None = None) -> None:
+    # ``changes`` already JSON-ready (a diff of snapshots).
     ctx = current_context()
     if not ctx.enabled:
         return
@@ -389,7 +397,7 @@ def record(action: str, instance=None, changes: dict | None = None, *, object_ty
         object_id = instance.pk if object_id is None else object_id
         object_repr = object_repr or _safe_repr(instance)
         using = using or instance._state.db or router.db_for_write(model)
-    write_entries([_new_entry(action, object_type, object_id, object_repr, changes or {}, ctx)],
+    write_entries([_new_entry(action, object_type, object_id, object_repr, changes, ctx)],
                   using=using or "default")
 
 
@@ -402,15 +410,8 @@ def remember_loaded(instance, field_names, values) -> None:
         instance._audit_loaded = {name: _frozen(value) for name, value in zip(field_names, values, strict=True)}
 
 
-def _frozen(value):
-    # JSON values are mutable: an in-place change (role.grants.append) must not alter the before image.
-    # marshal copies plain JSON data several times faster than deepcopy (every loaded row pays this).
-    if not isinstance(value, (list, dict)):
-        return value
-    try:
-        return marshal.loads(marshal.dumps(value))
-    except ValueError:  # not plain data (a custom decoder's objects)
-        return copy.deepcopy(value)
+# JSON values are mutable: an in-place change (role.grants.append) must not alter the before image.
+_frozen = configcache.copy_json
 
 
 def on_pre_save(sender, instance, raw=False, using=None, update_fields=None, **kwargs):
@@ -445,7 +446,7 @@ def on_post_save(sender, instance, created, raw=False, using=None, update_fields
     if not created and not changes:
         return
     action = "create" if created or before is None else "update"
-    record(action, instance, changes, using=using)
+    _record(action, instance, changes, using=using)
 
 
 def on_post_delete(sender, instance, using=None, origin=None, **kwargs):

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from bilge.api.serializers import BilgeModelSerializer
+from bilge.api.serializers import BilgeModelSerializer, Serializer
 from bilge.api.viewsets import ModelViewSet
 from bilge.assets.filters.contracts import ContractFilterSet
 from bilge.assets.models import Contract, Device
@@ -69,7 +69,7 @@ class ContractSerializer(InstitutionDefaultMixin, BilgeModelSerializer):
         return attrs
 
 
-class SupportSerializer(serializers.Serializer):
+class SupportSerializer(Serializer):
     vendor = serializers.CharField()
     phone = serializers.CharField()
     email = serializers.CharField()

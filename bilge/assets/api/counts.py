@@ -7,7 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from bilge.api.serializers import ModelSerializer, id_field
+from bilge.api.serializers import ModelSerializer, Serializer, id_field
 from bilge.api.viewsets import ReadOnlyModelViewSet
 from bilge.assets.filters.counts import CountFilterSet
 from bilge.assets.forms.disposal import institution_people
@@ -16,7 +16,7 @@ from bilge.assets.services import counts as services
 from bilge.core.permissions import person_of
 
 
-class CountMemberSerializer(serializers.Serializer):
+class CountMemberSerializer(Serializer):
     person = serializers.IntegerField(source="person_id")
     is_chair = serializers.BooleanField()
 
@@ -51,12 +51,12 @@ class CountSerializer(ModelSerializer):
         return self._sicils(obj, expected=False)
 
 
-class CountBoardMemberSerializer(serializers.Serializer):
+class CountBoardMemberSerializer(Serializer):
     person = id_field()
     is_chair = serializers.BooleanField(default=False)
 
 
-class CountOpenSerializer(serializers.Serializer):
+class CountOpenSerializer(Serializer):
     year = serializers.IntegerField(min_value=2000, max_value=2100)
     warehouse = id_field(required=False)
     location = id_field(required=False)
@@ -65,11 +65,11 @@ class CountOpenSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class CountScanSerializer(serializers.Serializer):
+class CountScanSerializer(Serializer):
     code = serializers.CharField(max_length=300, help_text="A sicil no or a label's QR content.")
 
 
-class CountScanResultSerializer(serializers.Serializer):
+class CountScanResultSerializer(Serializer):
     result = serializers.ChoiceField(choices=[r.value for r in services.ScanResult])
     device = serializers.IntegerField(allow_null=True)
     sicil_no = serializers.CharField(allow_null=True)

@@ -7,14 +7,14 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from bilge.api.serializers import ModelSerializer, id_field
+from bilge.api.serializers import ModelSerializer, Serializer, id_field
 from bilge.api.viewsets import ReadOnlyModelViewSet
 from bilge.assets.filters.custody import CustodyFilterSet
 from bilge.assets.models import Custody, Device, Location, Warehouse
 from bilge.assets.services import custody as services
 
 
-class CustodyLineSerializer(serializers.Serializer):
+class CustodyLineSerializer(Serializer):
     device = serializers.IntegerField(source="device_id")
     sicil_no = serializers.CharField(source="device.sicil_no")
 
@@ -29,7 +29,7 @@ class CustodySerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class ActSerializer(serializers.Serializer):
+class ActSerializer(Serializer):
     devices = serializers.ListField(child=id_field(), min_length=1, max_length=500, help_text="Device ids.")
     receiver = id_field(required=False, help_text="handover (or room), transfer: the person's id.")
     room = id_field(required=False, help_text="handover: a shared room's id instead of a person.")

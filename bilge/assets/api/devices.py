@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from bilge.api.serializers import BilgeModelSerializer
+from bilge.api.serializers import BilgeModelSerializer, Serializer
 from bilge.api.viewsets import ModelViewSet
 from bilge.assets.filters import devices as filters
 from bilge.assets.models import Device, DeviceType, Location
@@ -50,7 +50,7 @@ class DeviceSerializer(BilgeModelSerializer):
         extra_kwargs = {"institution": {"required": False}, "tasinir_code": {"required": False}}
 
 
-class StatusSerializer(serializers.Serializer):
+class StatusSerializer(Serializer):
     status = serializers.ChoiceField(choices=Device.Status.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 

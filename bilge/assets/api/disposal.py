@@ -7,7 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from bilge.api.serializers import ModelSerializer, id_field
+from bilge.api.serializers import ModelSerializer, Serializer, id_field
 from bilge.api.viewsets import ReadOnlyModelViewSet
 from bilge.assets.filters.disposal import DisposalFilterSet
 from bilge.assets.forms.disposal import institution_people
@@ -15,7 +15,7 @@ from bilge.assets.models import Device, Disposal, Warehouse
 from bilge.assets.services import disposal as services
 
 
-class DisposalItemSerializer(serializers.Serializer):
+class DisposalItemSerializer(Serializer):
     id = serializers.IntegerField()
     device = serializers.IntegerField(source="device_id")
     sicil_no = serializers.CharField(source="device.sicil_no")
@@ -26,7 +26,7 @@ class DisposalItemSerializer(serializers.Serializer):
     wiped_by = serializers.IntegerField(source="wiped_by_id")
 
 
-class DisposalMemberSerializer(serializers.Serializer):
+class DisposalMemberSerializer(Serializer):
     person = serializers.IntegerField(source="person_id")
     is_chair = serializers.BooleanField()
     is_expert = serializers.BooleanField()
@@ -44,31 +44,31 @@ class DisposalSerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class DisposalProposeSerializer(serializers.Serializer):
+class DisposalProposeSerializer(Serializer):
     devices = serializers.ListField(child=id_field(), min_length=1, max_length=1000, help_text="Device ids.")
     reason = serializers.CharField()
     method = serializers.ChoiceField(choices=Disposal.Method.choices, default=Disposal.Method.SCRAP)
     warehouse = id_field(required=False)
 
 
-class DisposalMemberInSerializer(serializers.Serializer):
+class DisposalMemberInSerializer(Serializer):
     person = id_field()
     is_chair = serializers.BooleanField(default=False)
     is_expert = serializers.BooleanField(default=False)
 
 
-class DisposalCommitteeSerializer(serializers.Serializer):
+class DisposalCommitteeSerializer(Serializer):
     members = DisposalMemberInSerializer(many=True)
 
 
-class DisposalDecisionSerializer(serializers.Serializer):
+class DisposalDecisionSerializer(Serializer):
     approved = serializers.BooleanField()
     decision_date = serializers.DateField()
     decision_no = serializers.CharField(max_length=60)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class DisposalWipingSerializer(serializers.Serializer):
+class DisposalWipingSerializer(Serializer):
     item = id_field(help_text="The disposal item's id.")
     method = serializers.CharField(max_length=200)
     evidence = serializers.CharField(max_length=300)

@@ -10,7 +10,7 @@ from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from bilge.api.serializers import ModelSerializer
+from bilge.api.serializers import ModelSerializer, Serializer
 from bilge.api.viewsets import ReadOnlyModelViewSet
 from bilge.assets import importers
 from bilge.assets.models import ImportJob
@@ -28,7 +28,7 @@ class ImportJobSerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class UploadSerializer(serializers.Serializer):
+class UploadSerializer(Serializer):
     kind = serializers.ChoiceField(choices=["devices", "custody", "stock"])
     file = serializers.FileField(help_text="Excel (.xlsx) or CSV.")
 

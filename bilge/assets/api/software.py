@@ -9,7 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from bilge.api.serializers import BilgeModelSerializer, ModelSerializer, id_field
+from bilge.api.serializers import BilgeModelSerializer, ModelSerializer, Serializer, id_field
 from bilge.api.viewsets import ModelViewSet
 from bilge.assets.api.contracts import InstitutionDefaultMixin
 from bilge.assets.filters import software as filters
@@ -18,7 +18,7 @@ from bilge.assets.services import software as services
 from bilge.core.models import Person
 
 
-class ComplianceSerializer(serializers.Serializer):
+class ComplianceSerializer(Serializer):
     owned = serializers.IntegerField(allow_null=True, help_text="Seats owned; null: unlimited (site licence).")
     assigned = serializers.IntegerField()
     installed = serializers.IntegerField()
@@ -52,7 +52,7 @@ class LicenceAssignmentSerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class AssignSerializer(serializers.Serializer):
+class AssignSerializer(Serializer):
     licence = id_field()
     person = id_field(required=False)
     device = id_field(required=False)
@@ -76,7 +76,7 @@ class CertificateSerializer(InstitutionDefaultMixin, BilgeModelSerializer):
         read_only_fields = ["revoked_at", "revocation_reminded_at", "archived_at"]
 
 
-class RevokeSerializer(serializers.Serializer):
+class RevokeSerializer(Serializer):
     revoked_at = serializers.DateField(required=False)
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 

@@ -9,7 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from bilge.api.serializers import BilgeModelSerializer, ModelSerializer, VisibleRelatedMixin
+from bilge.api.serializers import BilgeModelSerializer, ModelSerializer, Serializer, VisibleRelatedMixin
 from bilge.api.viewsets import ModelViewSet, ReadOnlyModelViewSet
 from bilge.assets.filters import stock as filters
 from bilge.assets.models import Device, DeviceModel, Movement, MovementLine, StockItem, StockLevel, Warehouse
@@ -126,7 +126,7 @@ class IssueSerializer(MovementInputSerializer):
         return fields
 
 
-class CancelSerializer(serializers.Serializer):
+class CancelSerializer(Serializer):
     reason = serializers.CharField(max_length=500)
 
 

@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from bilge.api.serializers import Serializer
 from bilge.api.viewsets import BilgeViewSetMixin
 from bilge.core.models import NotificationPreference
 from bilge.core.models.notification_settings import LANGUAGE_CHOICES
@@ -16,7 +17,7 @@ from bilge.core.notification_kinds import all_kinds
 from bilge.core.notify import preference_for, save_preferences
 
 
-class NotificationPreferenceSerializer(serializers.Serializer):
+class NotificationPreferenceSerializer(Serializer):
     language = serializers.ChoiceField(choices=LANGUAGE_CHOICES, required=False,
                                        help_text=_("Language of the user's notifications (tr or en)."))
     email = serializers.DictField(

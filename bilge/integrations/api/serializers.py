@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from bilge.api.serializers import BilgeModelSerializer, ModelSerializer
+from bilge.api.serializers import BilgeModelSerializer, ModelSerializer, Serializer
 from bilge.core.events import EVENTS
 from bilge.integrations.models import Webhook, WebhookDelivery
 
@@ -39,5 +39,5 @@ class WebhookDeliverySerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class SecretSerializer(serializers.Serializer):
+class SecretSerializer(Serializer):
     secret = serializers.CharField(read_only=True)

@@ -1,7 +1,13 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from bilge.api.serializers import BilgeModelSerializer, KeptRelatedField, ModelSerializer, id_field
+from bilge.api.serializers import (
+    BilgeModelSerializer,
+    KeptRelatedField,
+    ModelSerializer,
+    Serializer,
+    id_field,
+)
 from bilge.servicedesk.models import (
     Approval,
     Article,
@@ -63,7 +69,7 @@ class TicketSerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class TicketCreateSerializer(serializers.Serializer):
+class TicketCreateSerializer(Serializer):
     request_type = KeptRelatedField(queryset=RequestType.objects.filter(archived_at__isnull=True),
                                     related=("service",))
     requester = serializers.IntegerField(required=False, help_text=_("A person; default: the caller."))
@@ -76,7 +82,7 @@ class TicketCreateSerializer(serializers.Serializer):
     related_devices = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
 
-class TicketActionSerializer(serializers.Serializer):
+class TicketActionSerializer(Serializer):
     action = serializers.ChoiceField(choices=["assign", "start", "wait_requester", "wait_vendor", "resolve", "close",
                                               "reopen", "cancel", "comment", "worklog", "phase", "categorize",
                                               "rate", "merge",
@@ -99,7 +105,7 @@ class TicketActionSerializer(serializers.Serializer):
     article = id_field(required=False, help_text=_("link_article / unlink_article: the article's id."))
 
 
-class TicketBulkSerializer(serializers.Serializer):
+class TicketBulkSerializer(Serializer):
     ids = serializers.ListField(child=id_field(), min_length=1, max_length=500)
     action = serializers.ChoiceField(choices=["assign", "start", "wait_vendor", "resolve", "close", "comment",
                                               "merge"])
@@ -110,7 +116,7 @@ class TicketBulkSerializer(serializers.Serializer):
     target = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)
 
 
-class DecisionSerializer(serializers.Serializer):
+class DecisionSerializer(Serializer):
     approve = serializers.BooleanField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
