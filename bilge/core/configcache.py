@@ -139,10 +139,7 @@ def instance(model, pk, related: tuple = ()):
     row. Each call gets its own instances (and its own copies of JSON values): callers may change
     them freely. For small configuration tables read on every write (a ticket's request type)."""
     def load():
-        row = model._base_manager.select_related(*related).filter(pk=pk).first()
-        if row is None:
-            return None
-        return _values_of(row), tuple((name, _values_of(getattr(row, name))) for name in related)
+        return _read_row(model, pk, tuple(related))
 
     try:
         pk = model._meta.pk.to_python(pk)
@@ -159,6 +156,51 @@ def instance(model, pk, related: tuple = ()):
     return obj
 
 
+_readers: dict = {}  # (model, related) -> the compiled query of instance() and where its columns go
+
+
+def _read_row(model, pk, related: tuple):
+    """``(values, ((name, values or None), ...))`` of ``model``'s row ``pk`` and its ``related``
+    rows, or None. The query is compiled once per model and relations and then only run: Django
+    spends more time compiling a select of a person with their account than running it."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    reader = _readers.get((model, related))
+    if reader is None:
+        compiler = (model._base_manager.select_related(*related).filter(pk=pk).order_by()
+                    .query.get_compiler(DEFAULT_DB_ALIAS))
+        sql, params = compiler.as_sql()
+        if tuple(params) != (pk,):  # not a plain lookup by key: let the ORM read it every time
+            row = model._base_manager.select_related(*related).filter(pk=pk).first()
+            return None if row is None else (_values_of(row), tuple(
+                (name, _values_of(getattr(row, name))) for name in related))
+        select, info = compiler.select, compiler.klass_info
+        columns = [(i, select[i][0].target.attname) for i in info["select_fields"]]
+        joined = tuple((rel["field"].name, [(i, select[i][0].target.attname) for i in rel["select_fields"]])
+                       for rel in info.get("related_klass_infos", ()))
+        converters = list(compiler.get_converters([s[0] for s in select[:compiler.col_count]]).items())
+        reader = _readers[(model, related)] = (sql, converters, columns, joined)
+    sql, converters, columns, joined = reader
+    connection = connections[DEFAULT_DB_ALIAS]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk])
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    row = list(found)
+    for position, (convert, expression) in converters:
+        for converter in convert:
+            row[position] = converter(row[position], expression, connection)
+    by_name = dict((name, {attname: row[i] for i, attname in cols}) for name, cols in joined)
+    return ({attname: row[i] for i, attname in columns},
+            tuple((name, _present(by_name.get(name))) for name in related))
+
+
+def _present(values):
+    # A left join that found nothing gives a row of NULLs: no related row.
+    return None if values is None or all(v is None for v in values.values()) else values
+
+
 def _values_of(row):
     return None if row is None else {f.attname: getattr(row, f.attname) for f in row._meta.concrete_fields}
 
@@ -168,7 +210,6 @@ def build(model, values: dict):
     out are deferred, read from the database if touched), as if read from the database. JSON
     values are copied, so that kept values never change through an instance."""
     from django.db import DEFAULT_DB_ALIAS
-
     from django.db.models import Model
 
     names = [name for name in _attnames(model) if name in values]

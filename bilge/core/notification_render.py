@@ -153,15 +153,15 @@ def check(source: str, kind, language: str | None = None):
 
 # --- rendering -----------------------------------------------------------------------------------
 
-def freeze(context: dict, language: str) -> dict:
-    """Resolve lazy texts (e.g. a request type's name) in ``language``."""
-    with translation.override(language):
-        return {k: str(v) if isinstance(v, Promise) else v for k, v in context.items()}
-
-
 def render(template, context: dict, language: str) -> str:
+    return render_all([template], context, language)[0]
+
+
+def render_all(templates, context: dict, language: str) -> list[str]:
+    """Each template rendered with ``context`` in ``language`` (switched to once for all)."""
     with translation.override(language):
-        return template.render(Context(freeze(context, language), autoescape=False))
+        values = {k: str(v) if isinstance(v, Promise) else v for k, v in context.items()}
+        return [template.render(Context(values, autoescape=False)) for template in templates]
 
 
 def clean_subject(text: str) -> str:
@@ -187,14 +187,13 @@ def render_pair(kind, context: dict, language: str, override=None) -> tuple[str,
     """(subject, body) for one language: the override when there is a good one, else the default."""
     if override is not None:
         try:
-            subject_t = engine().from_string(override.subject)
-            body_t = engine().from_string(override.body)
-            return (clean_subject(render(subject_t, context, language)),
-                    clean_body(render(body_t, context, language)))
+            subject, body = render_all([engine().from_string(override.subject),
+                                        engine().from_string(override.body)], context, language)
+            return clean_subject(subject), clean_body(body)
         except Exception:  # checked when saved; never lose a notification over a template
             import logging
 
             logging.getLogger("bilge.notify").exception("notification template %s/%s failed; using the default",
                                                         kind.key, language)
-    subject_t, body_t = default_templates(kind)
-    return clean_subject(render(subject_t, context, language)), clean_body(render(body_t, context, language))
+    subject, body = render_all(default_templates(kind), context, language)
+    return clean_subject(subject), clean_body(body)

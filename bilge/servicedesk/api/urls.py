@@ -1,9 +1,9 @@
 from bilge.servicedesk.api import views
 
-ROUTES = [
+ROUTES = [  # tried in this order: tickets, the busiest, first
+    ("tickets", views.TicketViewSet),
     ("services", views.ServiceViewSet),
     ("request-types", views.RequestTypeViewSet),
-    ("tickets", views.TicketViewSet),
     ("approvals", views.ApprovalViewSet),
     ("assignment-rules", views.AssignmentRuleViewSet),
     ("articles", views.ArticleViewSet),
