@@ -139,7 +139,7 @@ def instance(model, pk, related: tuple = ()):
     row. Each call gets its own instances (and its own copies of JSON values): callers may change
     them freely. For small configuration tables read on every write (a ticket's request type)."""
     def load():
-        return _read_row(model, pk, tuple(related))
+        return read_row(model, pk, tuple(related))
 
     try:
         pk = model._meta.pk.to_python(pk)
@@ -156,22 +156,25 @@ def instance(model, pk, related: tuple = ()):
     return obj
 
 
-_readers: dict = {}  # (model, related) -> the compiled query of instance() and where its columns go
+_readers: dict = {}  # (model, related, field) -> the compiled query of read_row() and where its columns go
 
 
-def _read_row(model, pk, related: tuple):
-    """``(values, ((name, values or None), ...))`` of ``model``'s row ``pk`` and its ``related``
-    rows, or None. The query is compiled once per model and relations and then only run: Django
+def read_row(model, pk, related: tuple = (), field: str = "pk"):
+    """``(values, ((name, values or None), ...))`` of ``model``'s row whose ``field`` (the key, or
+    another unique field) is ``pk``, with its ``related`` rows, or None; values are {attname:
+    value}. The query is compiled once per model, field and relations and then only run: Django
     spends more time compiling a select of a person with their account than running it."""
     from django.db import DEFAULT_DB_ALIAS, connections
 
-    reader = _readers.get((model, related))
+    reader = _readers.get((model, related, field))
     if reader is None:
-        compiler = (model._base_manager.select_related(*related).filter(pk=pk).order_by()
-                    .query.get_compiler(DEFAULT_DB_ALIAS))
+        rows = model._base_manager.filter(**{field: pk})
+        if related:  # (without names, select_related() would join every relation)
+            rows = rows.select_related(*related)
+        compiler = rows.order_by().query.get_compiler(DEFAULT_DB_ALIAS)
         sql, params = compiler.as_sql()
-        if tuple(params) != (pk,):  # not a plain lookup by key: let the ORM read it every time
-            row = model._base_manager.select_related(*related).filter(pk=pk).first()
+        if tuple(params) != (pk,):  # not a plain lookup by one value: let the ORM read it every time
+            row = rows.first()
             return None if row is None else (_values_of(row), tuple(
                 (name, _values_of(getattr(row, name))) for name in related))
         select, info = compiler.select, compiler.klass_info
@@ -179,7 +182,7 @@ def _read_row(model, pk, related: tuple):
         joined = tuple((rel["field"].name, [(i, select[i][0].target.attname) for i in rel["select_fields"]])
                        for rel in info.get("related_klass_infos", ()))
         converters = list(compiler.get_converters([s[0] for s in select[:compiler.col_count]]).items())
-        reader = _readers[(model, related)] = (sql, converters, columns, joined)
+        reader = _readers[(model, related, field)] = (sql, converters, columns, joined)
     sql, converters, columns, joined = reader
     connection = connections[DEFAULT_DB_ALIAS]
     with connection.cursor() as cursor:

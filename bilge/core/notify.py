@@ -61,6 +61,9 @@ def preferences(users) -> dict[int, NotificationPreference]:
     ids = [u.pk for u in users if u is not None]
 
     def load(keys):
+        if len(keys) == 1:  # the common case: one recipient, by a query compiled once
+            found = configcache.read_row(NotificationPreference, keys[0][1], field="user")
+            return {keys[0]: found[0]} if found is not None else {}
         rows = NotificationPreference.objects.filter(user_id__in=[key[1] for key in keys])
         return {("notification-preference", row["user_id"]): row
                 for row in rows.values("user_id", "language", "email")}

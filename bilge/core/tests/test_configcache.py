@@ -211,3 +211,26 @@ def test_many_values_are_read_in_one_call_and_kept(shared_cache):
     another_process_changes_something()
     configcache.get_many([1, 2], load_many)
     assert calls[-1] == [1, 2]
+
+
+@pytest.mark.django_db
+def test_a_row_read_by_its_compiled_query_holds_what_the_orm_reads(org, django_user_model):
+    """read_row: the query compiled once gives the same values as the ORM, for every row it
+    is run for; a relation that is empty (a person without an account) gives None."""
+    from bilge.core.models import Person
+
+    user = django_user_model.objects.create_user("ismail", email="ismail@example.org")
+    ismail, cagri = org["people"]["ismail"], org["people"]["cagri"]
+    ismail.user = user
+    ismail.save()
+
+    def orm(person):
+        return ({f.attname: getattr(person, f.attname) for f in Person._meta.concrete_fields},
+                (("user", None if person.user is None else
+                  {f.attname: getattr(person.user, f.attname) for f in type(user)._meta.concrete_fields}),))
+
+    for person in (ismail, cagri, ismail):  # the second and third use the compiled query
+        assert configcache.read_row(Person, person.pk, ("user",)) == orm(Person.objects.get(pk=person.pk))
+    assert configcache.read_row(Person, 10**9, ("user",)) is None
+    values, _ = configcache.read_row(Person, "1002", field="registration_no")
+    assert values["id"] == cagri.pk and values["last_name"] == "Öztürk"
