@@ -216,7 +216,8 @@ def build(model, values: dict):
     from django.db.models import Model
 
     names = [name for name in _attnames(model) if name in values]
-    row = [copy_json(values[name]) for name in names]
+    mutable = _mutable_attnames(model)
+    row = [copy_json(values[name]) if name in mutable else values[name] for name in names]
     # Django's own from_db: the audit trail's copy of the loaded values (its before image of a
     # save) is left out; the rare save of a kept instance reads the row instead.
     return Model.from_db.__func__(model, DEFAULT_DB_ALIAS, names, row)
@@ -227,6 +228,16 @@ def _attnames(model) -> tuple:
     if names is None:
         names = tuple(f.attname for f in model._meta.concrete_fields)
         model._configcache_attnames = names
+    return names
+
+
+def _mutable_attnames(model) -> frozenset:
+    # The fields whose values may be lists or dicts (JSON, arrays): the only ones to copy.
+    names = model.__dict__.get("_configcache_mutable")
+    if names is None:
+        names = frozenset(f.attname for f in model._meta.concrete_fields
+                          if f.get_internal_type() in ("JSONField", "ArrayField"))
+        model._configcache_mutable = names
     return names
 
 
