@@ -85,10 +85,12 @@ def template_overrides(kind: str) -> dict[str, NotificationTemplate]:
         t.language: t for t in NotificationTemplate.objects.filter(kind=kind, archived_at__isnull=True)})
 
 
-def notify(users, kind: str, context: dict | None = None, url: str = "") -> list[Notification]:
+def notify(users, kind: str, context: dict | None = None, url: str = "", prefs: dict | None = None
+           ) -> list[Notification]:
     """Tell ``users`` (a user or several; None, inactive and duplicates are skipped) about an event
     of ``kind``. ``context`` holds the values the kind's templates use (plain values; user input
-    only ever goes in here, never into template code)."""
+    only ever goes in here, never into template code). ``prefs``: the recipients' preferences read
+    beforehand with ``preferences()`` (a caller about to lock something reads them first)."""
     spec = get_kind(kind)
     context = _check_context(spec, context or {})
     if not isinstance(users, (list, tuple, set)):
@@ -101,7 +103,7 @@ def notify(users, kind: str, context: dict | None = None, url: str = "") -> list
         recipients.append(user)
     if not recipients:
         return []
-    prefs = preferences(recipients)
+    prefs = preferences(recipients) if prefs is None else prefs
     overrides = template_overrides(kind)
     texts: dict[str, tuple[str, str]] = {}  # rendered once per language
     rows = []

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from bilge.core import audit, configcache, numbering
 from bilge.core.events import emit
 from bilge.core.models import Delegation, Person, Unit
-from bilge.core.notify import localized, notify
+from bilge.core.notify import localized, notify, preferences
 from bilge.core.permissions import authorize, person_of
 from bilge.core.turkish import fold
 from bilge.servicedesk.forms_schema import clean_answers
@@ -134,10 +134,13 @@ def create_ticket(user, *, requester: Person, request_type: RequestType, title: 
     steps = [(step, _approver_for(step, requester)) for step in request_type.approval_chain]
     ticket.status = S.AWAITING_APPROVAL if steps else S.OPEN
     # Everything that only reads comes first. The year's counter and the audit chain are locked
-    # from their first write until commit, for every creation at once: both are taken at the end.
+    # from their first write until commit, for every creation at once: both are taken at the end,
+    # and the requester's notification preferences are read before.
     with audit.batched():
         if not steps:
             _start_clock(ticket)
+        recipient = _user_of(requester)
+        prefs = preferences([recipient]) if recipient is not None else {}
         with audit.acting_for(user, principal):
             ticket.number = next_number(timezone.localdate().year)
             ticket.save()
@@ -157,9 +160,10 @@ def create_ticket(user, *, requester: Person, request_type: RequestType, title: 
             # Files are written last, when everything else is known to be valid.
             attachments.store(ticket, files, user)
             emit("ticket.created", ticket, user)
-            notify(_user_of(requester), "created",
+            notify(recipient, "created",
                    {"number": ticket.number, "title": ticket.title, "awaiting_approval": bool(steps),
-                    "type": localized(tr=request_type.name_tr, en=request_type.name_en)}, ticket.get_absolute_url())
+                    "type": localized(tr=request_type.name_tr, en=request_type.name_en)}, ticket.get_absolute_url(),
+                   prefs=prefs)
     return ticket
 
 

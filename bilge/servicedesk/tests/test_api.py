@@ -72,3 +72,34 @@ def test_approvals_through_the_api(desk, client):
     assert r.status_code == 200 and r.json()["decision"] == "approved"
     ticket.refresh_from_db()
     assert ticket.status == "open"
+
+
+def test_serializers_write_out_what_drf_writes_and_never_share_a_field(desk, client):
+    """Fields are cloned per serializer instance, and records are written out with fields bound
+    once per class (bilge.api.serializers): the answer is what DRF's own serializer gives, and a
+    change to one instance's field (the rights-limited queryset of a related field) stays there."""
+    from rest_framework import serializers
+
+    from bilge.api.serializers import _shared_output_fields
+    from bilge.servicedesk.api.serializers import AssignmentRuleSerializer, TicketSerializer
+
+    client.force_login(desk["users"]["cagri"])
+    r = client.post("/api/tickets/", {"request_type": desk["printer"].pk, "title": "Yazıcı çıktı vermiyor",
+                                      "answers": {"printer": "HP"}}, content_type="application/json")
+    assert r.status_code == 201, r.content
+    ticket = Ticket.objects.get(pk=r.json()["id"])
+    plain = type("Plain", (serializers.ModelSerializer,), {"Meta": TicketSerializer.Meta})
+    assert _shared_output_fields(TicketSerializer) is not None
+    assert TicketSerializer(ticket).data == plain(ticket).data
+    assert [TicketSerializer(t).data for t in (ticket, ticket)] == [plain(ticket).data] * 2
+    assert r.json() == plain(ticket).data
+
+    one, two = AssignmentRuleSerializer(), AssignmentRuleSerializer()
+    members_one, members_two = one.fields["members"], two.fields["members"]
+    assert members_one is not members_two and members_one.child_relation is not members_two.child_relation
+    assert members_one.child_relation.parent is members_one
+    members_one.child_relation.queryset = members_one.child_relation.queryset.none()
+    assert members_one.child_relation.get_queryset().query.is_empty()
+    assert not members_two.child_relation.get_queryset().query.is_empty()
+    assert not AssignmentRuleSerializer().fields["members"].child_relation.get_queryset().query.is_empty()
+    assert _shared_output_fields(AssignmentRuleSerializer) is None  # it limits related records per caller
