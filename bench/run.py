@@ -480,9 +480,10 @@ def servicedesk_lines(info, sd, results, creation):
     total = cpu["gunicorn"] + cpu["postgres"] + cpu["client"]
     if total:
         cores = os.cpu_count() or 1
-        lines += ["", f"Ticket creation is bound by the CPU: {total:.1f} ms of it per ticket (web processes, "
-                      f"PostgreSQL and the client share the machine's {cores} cores) allow at most "
-                      f"{cores * 1000 / total:.0f} tickets per second."]
+        lines += ["", f"Ticket creation takes {total:.1f} ms of CPU per ticket (web processes, PostgreSQL and the "
+                      f"client share the machine's {cores} cores): at most {cores * 1000 / total:.0f} tickets per "
+                      f"second. The rest is waiting, mostly for the year's counter, locked from a ticket's number "
+                      f"to its commit so that numbers stay gapless."]
     lines.append("")
     return lines
 
