@@ -1,5 +1,6 @@
-"""Base serializer: related choices limited to what the user may see, and the model's own
-``clean()`` rules applied, so the API accepts exactly what the web forms accept."""
+"""Base serializers: fields built once per class and cloned for each instance, related choices
+limited to what the user may see, and the model's own ``clean()`` rules applied, so the API
+accepts exactly what the web forms accept."""
 
 import copy
 
@@ -53,10 +54,10 @@ class ClonedFieldsMixin:
 # Field classes whose to_representation reads only the value and the field's own settings (never
 # the serializer, the request or other state): one bound set of them can serve every instance.
 _PURE_OUTPUT = frozenset({
-    serializers.BigIntegerField, serializers.BooleanField, serializers.CharField, serializers.ChoiceField, serializers.DateField,
-    serializers.DateTimeField, serializers.DecimalField, serializers.EmailField, serializers.FloatField,
-    serializers.IntegerField, serializers.JSONField, serializers.PrimaryKeyRelatedField, serializers.ReadOnlyField,
-    serializers.SlugField, serializers.URLField, serializers.UUIDField,
+    serializers.BigIntegerField, serializers.BooleanField, serializers.CharField, serializers.ChoiceField,
+    serializers.DateField, serializers.DateTimeField, serializers.DecimalField, serializers.EmailField,
+    serializers.FloatField, serializers.IntegerField, serializers.JSONField, serializers.PrimaryKeyRelatedField,
+    serializers.ReadOnlyField, serializers.SlugField, serializers.URLField, serializers.UUIDField,
 })
 
 
