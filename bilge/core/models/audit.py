@@ -26,7 +26,8 @@ class AuditEntry(models.Model):
     id = models.BigAutoField(primary_key=True)
     timestamp = models.DateTimeField(_("time"), db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False,
-                              null=True, blank=True, related_name="+", verbose_name=_("user"))
+                              null=True, blank=True, related_name="+", verbose_name=_("user"),
+                              db_index=False)  # audit_actor (actor, id) serves it
     actor_label = models.CharField(_("who"), max_length=200, blank=True)
     on_behalf_of = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False,
                                      null=True, blank=True, related_name="+", verbose_name=_("on behalf of"))

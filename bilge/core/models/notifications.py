@@ -16,7 +16,7 @@ class Notification(models.Model):
         SKIPPED = "skipped", _("not e-mailed (no address, or turned off)")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
-                                  verbose_name=_("recipient"))
+                                  verbose_name=_("recipient"), db_index=False)  # notification_inbox serves it
     kind = models.CharField(_("kind"), max_length=40)
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("message"))
