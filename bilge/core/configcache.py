@@ -166,23 +166,24 @@ def read_row(model, pk, related: tuple = (), field: str = "pk"):
     spends more time compiling a select of a person with their account than running it."""
     from django.db import DEFAULT_DB_ALIAS, connections
 
-    reader = _readers.get((model, related, field))
+    key = (model, related, field)
+    reader = _readers.get(key)
     if reader is None:
-        rows = model._base_manager.filter(**{field: pk})
-        if related:  # (without names, select_related() would join every relation)
-            rows = rows.select_related(*related)
-        compiler = rows.order_by().query.get_compiler(DEFAULT_DB_ALIAS)
+        compiler = _rows(model, related, field, pk).order_by().query.get_compiler(DEFAULT_DB_ALIAS)
         sql, params = compiler.as_sql()
-        if tuple(params) != (pk,):  # not a plain lookup by one value: let the ORM read it every time
-            row = rows.first()
-            return None if row is None else (_values_of(row), tuple(
-                (name, _values_of(getattr(row, name))) for name in related))
-        select, info = compiler.select, compiler.klass_info
-        columns = [(i, select[i][0].target.attname) for i in info["select_fields"]]
-        joined = tuple((rel["field"].name, [(i, select[i][0].target.attname) for i in rel["select_fields"]])
-                       for rel in info.get("related_klass_infos", ()))
-        converters = list(compiler.get_converters([s[0] for s in select[:compiler.col_count]]).items())
-        reader = _readers[(model, related, field)] = (sql, converters, columns, joined)
+        reader = False  # not a plain lookup by one value: the ORM reads it every time
+        if tuple(params) == (pk,):
+            select, info = compiler.select, compiler.klass_info
+            columns = [(i, select[i][0].target.attname) for i in info["select_fields"]]
+            joined = tuple((rel["field"].name, [(i, select[i][0].target.attname) for i in rel["select_fields"]])
+                           for rel in info.get("related_klass_infos", ()))
+            converters = list(compiler.get_converters([s[0] for s in select[:compiler.col_count]]).items())
+            reader = (sql, converters, columns, joined)
+        _readers[key] = reader
+    if reader is False:
+        row = _rows(model, related, field, pk).first()
+        return None if row is None else (_values_of(row), tuple(
+            (name, _values_of(getattr(row, name))) for name in related))
     sql, converters, columns, joined = reader
     connection = connections[DEFAULT_DB_ALIAS]
     with connection.cursor() as cursor:
@@ -197,6 +198,11 @@ def read_row(model, pk, related: tuple = (), field: str = "pk"):
     by_name = dict((name, {attname: row[i] for i, attname in cols}) for name, cols in joined)
     return ({attname: row[i] for i, attname in columns},
             tuple((name, _present(by_name.get(name))) for name in related))
+
+
+def _rows(model, related: tuple, field: str, value):
+    rows = model._base_manager.filter(**{field: value})
+    return rows.select_related(*related) if related else rows  # (no names: it would join every relation)
 
 
 def _present(values):
@@ -215,30 +221,24 @@ def build(model, values: dict):
     from django.db import DEFAULT_DB_ALIAS
     from django.db.models import Model
 
-    names = [name for name in _attnames(model) if name in values]
-    mutable = _mutable_attnames(model)
+    attnames, mutable = _fields_of(model)
+    names = [name for name in attnames if name in values]
     row = [copy_json(values[name]) if name in mutable else values[name] for name in names]
     # Django's own from_db: the audit trail's copy of the loaded values (its before image of a
     # save) is left out; the rare save of a kept instance reads the row instead.
     return Model.from_db.__func__(model, DEFAULT_DB_ALIAS, names, row)
 
 
-def _attnames(model) -> tuple:
-    names = model.__dict__.get("_configcache_attnames")
-    if names is None:
-        names = tuple(f.attname for f in model._meta.concrete_fields)
-        model._configcache_attnames = names
-    return names
-
-
-def _mutable_attnames(model) -> frozenset:
-    # The fields whose values may be lists or dicts (JSON, arrays): the only ones to copy.
-    names = model.__dict__.get("_configcache_mutable")
-    if names is None:
-        names = frozenset(f.attname for f in model._meta.concrete_fields
-                          if f.get_internal_type() in ("JSONField", "ArrayField"))
-        model._configcache_mutable = names
-    return names
+def _fields_of(model) -> tuple:
+    # The model's attnames in column order, and those whose values may be lists or dicts (JSON,
+    # arrays): the only ones to copy. Kept on the model class.
+    fields = model.__dict__.get("_configcache_fields")
+    if fields is None:
+        concrete = model._meta.concrete_fields
+        fields = (tuple(f.attname for f in concrete),
+                  frozenset(f.attname for f in concrete if f.get_internal_type() in ("JSONField", "ArrayField")))
+        model._configcache_fields = fields
+    return fields
 
 
 def copy_json(value):

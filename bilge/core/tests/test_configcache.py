@@ -234,3 +234,6 @@ def test_a_row_read_by_its_compiled_query_holds_what_the_orm_reads(org, django_u
     assert configcache.read_row(Person, 10**9, ("user",)) is None
     values, _ = configcache.read_row(Person, "1002", field="registration_no")
     assert values["id"] == cagri.pk and values["last_name"] == "Öztürk"
+    # Not a plain value (an account for its key): the ORM reads it, every time alike.
+    for _ in range(2):
+        assert configcache.read_row(Person, user, ("user",), field="user") == orm(Person.objects.get(pk=ismail.pk))
